@@ -1,0 +1,155 @@
+"""The Python API: fit a generator, load a model, list generators, detect metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .errors import InputError, MetadataError
+from .io import read_dataset
+from .log import get_logger
+from .metadata import Metadata, detect
+from .model import Model, new_seed
+from .plugins import get_registry
+from .progress import NullProgress, Progress
+from .types import GeneratorInfo, Kind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = get_logger(__name__)
+
+
+def generators() -> list[GeneratorInfo]:
+    """Every installed generator, sorted by name."""
+    return get_registry().generators()
+
+
+def detect_metadata(data: Any) -> Metadata:
+    """Detect metadata of ``data`` (a DataFrame, a dict of DataFrames, or a path)."""
+    return detect(read_dataset(data))
+
+
+def resolve_metadata(metadata: Any, dataset: dict[str, pd.DataFrame]) -> Metadata:
+    """The metadata to use: given (object, dict or JSON path), else detected; checked."""
+    if metadata is None:
+        resolved = detect(dataset)
+    elif isinstance(metadata, Metadata):
+        resolved = metadata
+    elif isinstance(metadata, dict):
+        resolved = Metadata.from_dict(metadata)
+    elif isinstance(metadata, (str, Path)):
+        resolved = Metadata.load(metadata)
+    else:
+        raise MetadataError(
+            "metadata must be a Metadata, a dict or a JSON file path, "
+            f"not {type(metadata).__name__}"
+        )
+    if len(dataset) == 1 and len(resolved.tables) == 1:
+        (data_name,), (meta_name,) = dataset, resolved.tables
+        if data_name != meta_name:  # a single table may be named anything
+            resolved = Metadata({data_name: resolved.tables[meta_name]}, resolved.relationships)
+    resolved.check_against(dataset)
+    return resolved
+
+
+def fit(
+    data: Any,
+    generator: str,
+    *,
+    metadata: Any = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+    **params: Any,
+) -> Model:
+    """Fit ``generator`` on ``data`` and return the fitted :class:`Model`.
+
+    Args:
+        data: a DataFrame, a dict of DataFrames, or the path of a CSV/Parquet file or folder.
+        generator: the generator's name, as listed by ``tabular-engine plugins``.
+        metadata: a :class:`Metadata`, an SDV metadata dict, or a path to its JSON;
+            detected from the data when left out.
+        seed: makes fitting and sampling reproducible; random when left out.
+        **params: the generator's parameters; unknown names are an error.
+    """
+    from .validation import infer_schemas
+
+    registry = get_registry()
+    info = registry.get(generator)
+    resolved_params = info.resolve_params(params)
+    dataset = read_dataset(data)
+    resolved_metadata = resolve_metadata(metadata, dataset)
+    _check_kind(info, dataset)
+    seed = seed if seed is not None else new_seed()
+    schemas = infer_schemas(dataset, resolved_metadata)
+    logger.info(
+        "fitting", generator=generator, tables={n: len(f) for n, f in dataset.items()}, seed=seed
+    )
+    state = registry.call(
+        "fit",
+        generator,
+        dataset=dataset,
+        metadata=resolved_metadata,
+        params=resolved_params,
+        seed=seed,
+        progress=progress or NullProgress(),
+    )
+    return Model(
+        generator=info,
+        metadata=resolved_metadata,
+        state=state,
+        params=resolved_params,
+        seed=seed,
+        schemas=schemas,
+        core_version=__version__,
+    )
+
+
+def _check_kind(info: GeneratorInfo, dataset: dict[str, pd.DataFrame]) -> None:
+    if info.kind is Kind.SINGLE_TABLE and len(dataset) != 1:
+        raise InputError(
+            f"generator {info.name!r} learns one table but the input has {len(dataset)} "
+            f"({', '.join(sorted(dataset))}); give one file, or use a multi-table generator"
+        )
+
+
+def validate(
+    data: Any,
+    *,
+    against: Any = None,
+    schema: str | Path | None = None,
+    metadata: Any = None,
+) -> list:
+    """Check ``data`` against a pandera schema (a file) or one inferred from ``against``.
+
+    Returns the findings; an empty list means every check passed.
+    """
+    from .validation import infer_schemas, load_schema
+
+    dataset = read_dataset(data)
+    if schema is not None:
+        if len(dataset) != 1:
+            raise InputError("--schema checks one table; give one file")
+        (name,) = dataset
+        schemas = {name: load_schema(Path(schema))}
+        resolved = Metadata({}) if metadata is None else resolve_metadata(metadata, dataset)
+    elif against is not None:
+        real = read_dataset(against)
+        if len(real) == 1 and len(dataset) == 1:
+            real = {next(iter(dataset)): next(iter(real.values()))}
+        resolved = resolve_metadata(metadata, real)
+        schemas = infer_schemas(real, resolved)
+    else:
+        raise InputError("nothing to validate against; give a schema file or the real data")
+    return run_validate(dataset, resolved, "output", schemas)
+
+
+def run_validate(
+    dataset: dict[str, pd.DataFrame], metadata: Metadata, stage: str, schemas: dict[str, str]
+) -> list:
+    """Call every plugin's validate hook and gather the findings."""
+    results = get_registry().manager.hook.validate(
+        dataset=dataset, metadata=metadata, stage=stage, reference=schemas
+    )
+    return [finding for findings in results for finding in findings or []]

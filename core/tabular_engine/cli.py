@@ -1,0 +1,455 @@
+"""The ``tabular-engine`` command line.
+
+User errors (bad input, unknown generator, invalid parameter ...) print one line that
+names the problem and what to do, exit with status 2 and leave no output file behind;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import __version__
+from .errors import ParameterError, TabularEngineError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .model import Model
+    from .types import Finding
+
+USER_ERROR = 2
+
+
+class Group(click.Group):
+    """A click group that turns TabularEngineError into one line and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TabularEngineError as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(USER_ERROR)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tabular-engine")
+@click.option(
+    "--log-format",
+    type=click.Choice(["console", "json"]),
+    default=None,
+    help="Log format; default console on a terminal, json otherwise.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress or summary.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, log_format: str | None, verbose: int, quiet: bool, debug: bool) -> None:
+    """Generate synthetic tabular data with pluggable generators.
+
+    \b
+    Quick start:
+      tabular-engine plugins
+      tabular-engine generate data.csv -g gaussian_copula -n 1000 -o synthetic.csv
+    """
+    from .log import configure
+
+    configure(log_format, -1 if quiet else verbose)
+    ctx.obj = {"debug": debug, "quiet": quiet}
+
+
+# -- plugins -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--all", "show_all", is_flag=True, help="Include the core's built-in plugins.")
+def plugins(as_json: bool, show_all: bool) -> None:
+    """List installed plugins, their generators and their status."""
+    from .plugins import DEFAULT_PLUGINS, get_registry
+
+    registry = get_registry()
+    records = [p for p in registry.plugins if show_all or p.name not in DEFAULT_PLUGINS]
+    infos = {}
+    for record in records:
+        for name in record.generators:
+            try:
+                infos[name] = registry.get(name).to_dict()
+            except TabularEngineError:
+                infos[name] = {"name": name}
+    if as_json:
+        payload = [
+            {**record.to_dict(), "generators": [infos[g] for g in record.generators]}
+            for record in records
+        ]
+        click.echo(json.dumps(payload, indent=2))
+        return
+    if not records:
+        click.echo(
+            "No generator plugins installed. Install one, for example:\n"
+            "  pip install tabular-engine-gaussian-copula"
+        )
+        return
+    _print_plugins(records, infos)
+
+
+def _print_plugins(records: list, infos: dict[str, dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("generator", "kind", "DP", "distribution", "version", "license", "status")
+    for record in records:
+        status = "ok" if record.ok else f"{record.status}: {record.error}"
+        if not record.generators:
+            table.add_row("-", "-", "-", record.distribution, record.version, "-", status)
+        for name in record.generators:
+            info = infos[name]
+            license_text = info.get("license", "")
+            if info.get("library_license"):
+                license_text += f" (wraps {info.get('library')}: {info['library_license']})"
+            table.add_row(
+                name,
+                info.get("kind", ""),
+                "yes" if info.get("differential_privacy") else "no",
+                record.distribution,
+                record.version,
+                license_text,
+                status,
+            )
+    Console(width=200).print(table)
+
+
+# -- metadata ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write JSON here.")
+def metadata(input_path: Path, output: Path | None) -> None:
+    """Detect metadata of INPUT and print (or write) it as SDV-compatible JSON."""
+    from .api import detect_metadata
+
+    text = detect_metadata(input_path).to_json()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_text(output, text)
+    _say(f"metadata written to {output}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    from .errors import OutputError
+    from .io import atomic_path
+
+    if not path.parent.is_dir():
+        raise OutputError(f"output folder {str(path.parent)!r} does not exist; create it first")
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
+
+
+# -- fit, sample, generate ------------------------------------------------------------------
+
+_generator_option = click.option(
+    "-g", "--generator", required=True, help="Generator name (see 'tabular-engine plugins')."
+)
+_seed_option = click.option(
+    "--seed", type=int, default=None, help="Seed for reproducible output; random when left out."
+)
+_param_option = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A generator parameter; repeat for more.",
+)
+_metadata_option = click.option(
+    "--metadata",
+    "metadata_path",
+    type=click.Path(path_type=Path),
+    help="SDV-compatible metadata JSON; detected when left out.",
+)
+_rows_option = click.option(
+    "-n",
+    "--rows",
+    "num_rows",
+    required=True,
+    type=int,
+    help="Rows to generate (0 writes only the header).",
+)
+_validate_option = click.option(
+    "--validate/--no-validate",
+    default=True,
+    help="Check the output against the real data's schema.",
+)
+
+
+def _parse_params(pairs: Iterable[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"-p {pair!r}: write parameters as KEY=VALUE, e.g. -p epochs=10")
+        params[key.strip()] = value
+    return params
+
+
+def _fit(
+    input_path: Path,
+    generator: str,
+    seed: int | None,
+    params: tuple[str, ...],
+    metadata_path: Path | None,
+) -> Model:
+    from .api import fit
+
+    started = time.perf_counter()
+    progress = _progress()
+    try:
+        model = fit(
+            input_path,
+            generator,
+            metadata=metadata_path,
+            seed=seed,
+            progress=progress,
+            **_parse_params(params),
+        )
+    finally:
+        progress.finish()
+    _say(
+        f"fitted {generator} on {input_path} in {time.perf_counter() - started:.1f} s "
+        f"(seed {model.seed})"
+    )
+    return model
+
+
+@cli.command("fit")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@_generator_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to save the fitted model.",
+)
+@_seed_option
+@_param_option
+@_metadata_option
+def fit_command(
+    input_path: Path,
+    generator: str,
+    output: Path,
+    seed: int | None,
+    params: tuple[str, ...],
+    metadata_path: Path | None,
+) -> None:
+    """Fit a generator on INPUT and save the model to a file."""
+    from .errors import OutputError
+
+    if not output.parent.is_dir():
+        raise OutputError(f"output folder {str(output.parent)!r} does not exist; create it first")
+    model = _fit(input_path, generator, seed, params, metadata_path)
+    model.save(output)
+    _say(f"model saved to {output}")
+
+
+@cli.command("sample")
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@_rows_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output file, .csv or .parquet.",
+)
+@_seed_option
+@_validate_option
+def sample_command(
+    model_path: Path, num_rows: int, output: Path, seed: int | None, validate: bool
+) -> None:
+    """Sample ROWS rows from a saved MODEL into OUTPUT."""
+    from .io import check_output_path
+    from .model import check_num_rows, load
+
+    check_num_rows(num_rows, "--rows")
+    check_output_path(output)
+    model = load(model_path)
+    _write_sample(model, num_rows, output, seed, validate)
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@_generator_option
+@_rows_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output file, .csv or .parquet.",
+)
+@_seed_option
+@_param_option
+@_metadata_option
+@_validate_option
+def generate(
+    input_path: Path,
+    generator: str,
+    num_rows: int,
+    output: Path,
+    seed: int | None,
+    params: tuple[str, ...],
+    metadata_path: Path | None,
+    validate: bool,
+) -> None:
+    """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT."""
+    from .io import check_output_path
+    from .model import check_num_rows
+
+    check_num_rows(num_rows, "--rows")
+    check_output_path(output)
+    model = _fit(input_path, generator, seed, params, metadata_path)
+    _write_sample(model, num_rows, output, seed, validate)
+
+
+def _write_sample(
+    model: Model, num_rows: int, output: Path, seed: int | None, validate: bool
+) -> None:
+    from .io import write_table
+
+    started = time.perf_counter()
+    findings: Counter = Counter()
+    chunks = model.sample_chunks(num_rows, seed=seed)
+    if validate:
+        chunks = _validated(chunks, model, findings)
+    written = write_table(_with_progress(chunks, num_rows), output)
+    _say(f"wrote {written} rows to {output} in {time.perf_counter() - started:.1f} s")
+    if validate:
+        _report(findings, model)
+
+
+def _validated(
+    chunks: Iterator[pd.DataFrame], model: Model, findings: Counter
+) -> Iterator[pd.DataFrame]:
+    from .api import run_validate
+
+    (table,) = model.table_names
+    for chunk in chunks:
+        for finding in run_validate({table: chunk}, model.metadata, "output", model.schemas):
+            findings[(finding.table, finding.column, finding.check)] += finding.failing_count
+        yield chunk
+
+
+def _report(findings: Counter, model: Model) -> None:
+    if not findings:
+        columns = sum(len(t.columns) for t in model.metadata.tables.values())
+        _say(f"validation: passed, every check on {columns} columns")
+        return
+    click.echo("validation: failed checks (table, column, check, failing rows):", err=True)
+    for (table, column, check), count in sorted(findings.items(), key=str):
+        click.echo(f"  {table}  {column}  {check}  {count}", err=True)
+
+
+# -- validate ------------------------------------------------------------------------------
+
+
+@cli.command("validate")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(path_type=Path),
+    help="A pandera schema file (JSON or YAML).",
+)
+@click.option(
+    "--against",
+    "real_path",
+    type=click.Path(path_type=Path),
+    help="Real data to infer the schema from.",
+)
+@_metadata_option
+@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+def validate_command(
+    input_path: Path,
+    schema_path: Path | None,
+    real_path: Path | None,
+    metadata_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Check INPUT against a schema; exit 1 when any check fails."""
+    from .api import validate
+    from .validation import findings_to_json
+
+    if (schema_path is None) == (real_path is None):
+        raise ParameterError("give exactly one of --schema FILE or --against REAL")
+    findings = validate(input_path, against=real_path, schema=schema_path, metadata=metadata_path)
+    if as_json:
+        click.echo(findings_to_json(findings))
+    elif not findings:
+        click.echo(f"{input_path}: every check passed")
+    else:
+        _print_findings(findings)
+    if findings:
+        sys.exit(1)
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("table", "column", "check", "failing", "examples")
+    for finding in findings:
+        table.add_row(
+            finding.table,
+            str(finding.column),
+            finding.check,
+            str(finding.failing_count),
+            ", ".join(map(str, finding.examples)),
+        )
+    Console(width=200).print(table)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.obj and ctx.obj.get("quiet"))
+
+
+def _say(message: str) -> None:
+    if not _quiet():
+        click.echo(message, err=True)
+
+
+def _progress() -> Any:
+    from .progress import NullProgress, RichProgress
+
+    return RichProgress() if sys.stderr.isatty() and not _quiet() else NullProgress()
+
+
+def _with_progress(chunks: Iterable[pd.DataFrame], total: int) -> Iterator[pd.DataFrame]:
+    progress = _progress()
+    progress.start("sampling rows", total=total)
+    try:
+        for chunk in chunks:
+            progress.advance(len(chunk))
+            yield chunk
+    finally:
+        progress.finish()
+
+
+def main() -> None:
+    cli(prog_name="tabular-engine")

@@ -1,0 +1,132 @@
+"""The hook specifications: the whole contract between the core and its plugins.
+
+A plugin is a module (or object) with functions marked ``@hookimpl`` and an entry point
+in the ``tabular_engine`` group::
+
+    [project.entry-points.tabular_engine]
+    tabular-engine-mybackend = "tabular_engine_mybackend.plugin"
+
+Four jobs plus registration:
+
+* ``register_generators`` announces what a plugin provides, as :class:`GeneratorInfo`
+  records. It must be cheap: no heavy imports, no I/O.
+* ``fit`` and ``sample`` train and draw from one generator. They are ``firstresult``
+  hooks and the core calls them **only on the plugin that registered the generator**;
+  an implementation still receives the generator name and returns ``None`` for names
+  that are not its own.
+* ``validate`` checks a dataset at a named stage; every plugin may contribute findings.
+* ``budget_reserve`` / ``budget_commit`` / ``budget_release`` account for a
+  differential-privacy budget, two-phase. DP training never starts without a granted
+  reservation.
+
+See docs/plugins.md for a worked example.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .metadata import Metadata
+    from .progress import Progress
+    from .types import BudgetRequest, Finding, GeneratorInfo, Reservation
+
+PROJECT_NAME = "tabular_engine"
+ENTRY_POINT_GROUP = "tabular_engine"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_generators() -> list[GeneratorInfo]:
+    """Return the generators this plugin provides.
+
+    Returns:
+        A list of :class:`~tabular_engine.types.GeneratorInfo`. Names must be unique
+        across all installed plugins; a clash is an error naming both providers.
+    """
+
+
+@hookspec(firstresult=True)
+def fit(
+    generator: str,
+    dataset: dict[str, pd.DataFrame],
+    metadata: Metadata,
+    params: dict[str, Any],
+    seed: int,
+    progress: Progress,
+) -> Any:
+    """Train ``generator`` on ``dataset`` and return its fitted state.
+
+    Args:
+        generator: the generator name; return ``None`` if it is not yours.
+        dataset: table name -> DataFrame, as read from the user's input.
+        metadata: column types, keys and relationships, checked against ``dataset``.
+        params: every declared parameter, defaults filled in and values checked.
+        seed: fitting must be deterministic given this seed (never seed global state).
+        progress: report long work through ``progress.advance``.
+
+    Returns:
+        Any picklable object; the core stores it in the model file and hands it back to
+        ``sample``.
+    """
+
+
+@hookspec(firstresult=True)
+def sample(
+    generator: str,
+    state: Any,
+    num_rows: int,
+    seed: int,
+    row_offset: int,
+) -> dict[str, pd.DataFrame] | None:
+    """Draw ``num_rows`` rows from a fitted ``state``.
+
+    The core calls this block by block to stream large outputs; each block gets its own
+    ``seed`` (derived from the user's seed and the block number) and ``row_offset``, the
+    number of rows drawn before it, so generated ids stay unique across blocks.
+
+    Returns:
+        table name -> DataFrame, or ``None`` if ``generator`` is not yours.
+    """
+
+
+@hookspec
+def validate(
+    dataset: dict[str, pd.DataFrame],
+    metadata: Metadata,
+    stage: str,
+    reference: dict[str, Any] | None,
+) -> list[Finding]:
+    """Check ``dataset`` and return the failed checks, as findings.
+
+    Args:
+        stage: ``"input"`` before fitting or ``"output"`` after sampling.
+        reference: the serialized schemas (table name -> pandera JSON) to check against,
+            inferred from the real data at fit time or given by the user.
+    """
+
+
+@hookspec(firstresult=True)
+def budget_reserve(request: BudgetRequest) -> Reservation | None:
+    """Reserve ``request.epsilon``/``request.delta`` for ``request.tenant``.
+
+    Idempotent per ``request.job_id``: a second call for the same job returns the same
+    reservation and charges nothing more. Raise :class:`~tabular_engine.errors.BudgetError`
+    when the budget is exhausted or the service cannot be reached (fail closed).
+    """
+
+
+@hookspec(firstresult=True)
+def budget_commit(reservation: Reservation, epsilon_spent: float, delta_spent: float) -> bool:
+    """Record that training spent the reservation; return True when recorded."""
+
+
+@hookspec(firstresult=True)
+def budget_release(reservation: Reservation) -> bool:
+    """Give a reservation back; only allowed when the data was never touched."""

@@ -1,0 +1,227 @@
+"""Reading tables from CSV or Parquet and writing them atomically, chunk by chunk.
+
+CSV is read as text first and each column's type decided from its values, so codes such
+as ``"00123"`` stay strings and integer columns with gaps stay integers (pandas' nullable
+``Int64``) instead of turning into floats.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, OutputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+Dataset = dict[str, "pd.DataFrame"]
+
+
+def table_format(path: Path, role: str = "input") -> str:
+    """'csv' or 'parquet' from the file extension, or a clear error."""
+    try:
+        return TABLE_SUFFIXES[path.suffix.lower()]
+    except KeyError:
+        error = InputError if role == "input" else OutputError
+        raise error(
+            f"{role} file {str(path)!r} has unsupported extension {path.suffix or '(none)'!r}; "
+            "use .csv or .parquet"
+        ) from None
+
+
+def read_dataset(source: Any) -> Dataset:
+    """A dataset from a DataFrame, a dict of DataFrames, a file, or a folder of files."""
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        return {"table": _checked_frame(source, "table")}
+    if isinstance(source, dict):
+        if not source:
+            raise InputError("the dataset is an empty dict; give at least one table")
+        return {str(name): _checked_frame(frame, str(name)) for name, frame in source.items()}
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES)
+            if not files:
+                raise InputError(f"folder {str(path)!r} holds no .csv or .parquet files")
+            return {file.stem: read_table(file) for file in files}
+        return {path.stem: read_table(path)}
+    raise InputError(
+        f"cannot read data from a {type(source).__name__}; give a DataFrame, a dict of "
+        "DataFrames, or the path of a CSV or Parquet file"
+    )
+
+
+def _checked_frame(frame: Any, name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"table {name!r} is a {type(frame).__name__}, not a pandas DataFrame")
+    duplicated = sorted({str(c) for c, n in Counter(frame.columns).items() if n > 1})
+    if duplicated:
+        raise InputError(
+            f"table {name!r} has duplicate column names: {', '.join(duplicated)}; "
+            "rename them so every column name is unique"
+        )
+    if len(frame.columns) == 0:
+        raise InputError(f"table {name!r} has no columns")
+    if len(frame) == 0:
+        raise InputError(f"table {name!r} has no rows; a generator needs at least one row")
+    return frame.reset_index(drop=True)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read one CSV or Parquet file, with clear errors for anything unusable."""
+    import pandas as pd
+
+    if not path.exists():
+        raise InputError(f"input file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise InputError(f"input {str(path)!r} is a folder; give a CSV or Parquet file")
+    fmt = table_format(path)
+    if path.stat().st_size == 0:
+        raise InputError(
+            f"input file {str(path)!r} is empty (0 bytes); it needs a header row "
+            "and at least one data row"
+        )
+    if fmt == "parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:
+            raise InputError(f"input file {str(path)!r} is not readable Parquet: {error}") from None
+    else:
+        _check_csv_header(path)
+        try:
+            frame = pd.read_csv(path, dtype=str, skipinitialspace=False)
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise InputError(f"input file {str(path)!r} is not readable CSV: {error}") from None
+        frame = frame.apply(_typed_column)
+    if len(frame) == 0:
+        raise InputError(
+            f"input file {str(path)!r} has a header but no rows; a generator needs at least one row"
+        )
+    return _checked_frame(frame, path.stem)
+
+
+def _check_csv_header(path: Path) -> None:
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        header = next(csv.reader(handle), [])
+    duplicated = sorted(name for name, n in Counter(header).items() if n > 1)
+    if duplicated:
+        raise InputError(
+            f"input file {str(path)!r} has duplicate column names: {', '.join(duplicated)}; "
+            "rename them so every column name is unique"
+        )
+
+
+def _typed_column(text: pd.Series) -> pd.Series:
+    """Give a column read as text the narrowest type that keeps every value as written."""
+    import pandas as pd
+
+    values = text.dropna()
+    if len(values) == 0:
+        return text.astype("float64")
+    lowered = values.str.strip().str.lower()
+    if lowered.isin(_BOOLEAN_TEXT).all():
+        return text.str.strip().str.lower().map(_BOOLEAN_TEXT).astype("boolean")
+    if values.str.contains(_LEADING_ZERO).any():
+        return text
+    if values.str.match(_INTEGER).all():
+        try:
+            return pd.to_numeric(text).astype("Int64")
+        except (ValueError, OverflowError, TypeError):
+            return text
+    try:
+        return pd.to_numeric(text).astype("float64")
+    except (ValueError, TypeError):
+        return text
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def check_output_path(path: Path) -> str:
+    """Fail before any work when ``path`` cannot be written; return its format."""
+    fmt = table_format(path, role="output")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(
+            f"output folder {str(folder)!r} does not exist; create it first (mkdir -p {folder})"
+        )
+    if path.is_dir():
+        raise OutputError(
+            f"output {str(path)!r} is a folder; give a file name ending .csv or .parquet"
+        )
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"output folder {str(folder)!r} is not writable")
+    return fmt
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only if the block succeeds."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_table(chunks: Iterable[pd.DataFrame], path: Path) -> int:
+    """Write ``chunks`` to ``path`` (CSV or Parquet) atomically; return the rows written.
+
+    Only one chunk is in memory at a time.
+    """
+    fmt = check_output_path(path)
+    with atomic_path(path) as temporary:
+        if fmt == "csv":
+            return _write_csv(chunks, temporary)
+        return _write_parquet(chunks, temporary)
+
+
+def _write_csv(chunks: Iterable[pd.DataFrame], path: Path) -> int:
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        for number, chunk in enumerate(chunks):
+            chunk.to_csv(handle, header=number == 0, index=False)
+            rows += len(chunk)
+    return rows
+
+
+def _write_parquet(chunks: Iterable[pd.DataFrame], path: Path) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 0
+    writer = None
+    try:
+        for chunk in chunks:
+            if writer is None:
+                table = pa.Table.from_pandas(chunk, preserve_index=False)
+                writer = pq.ParquetWriter(path, table.schema)
+            else:
+                table = pa.Table.from_pandas(chunk, schema=writer.schema, preserve_index=False)
+            writer.write_table(table)
+            rows += len(chunk)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows

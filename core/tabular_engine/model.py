@@ -1,0 +1,229 @@
+"""A fitted model: sampling in reproducible blocks, saving to and loading from one file.
+
+A model file is a zip archive holding ``manifest.json`` (format version, core version,
+the generator and the plugin version that fitted it, metadata, parameters, the schemas
+inferred from the real data, and a SHA-256 of the payload) and ``state.pickle`` (the
+backend's fitted state). Like any pickle, load only model files you made or trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ModelFileError, ParameterError
+from .log import get_logger
+from .metadata import Metadata
+from .types import GeneratorInfo, Kind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMAT = "tabular-engine-model"
+FORMAT_VERSION = 1
+#: Rows drawn per call to the backend. Each block has its own seed, so the output for a
+#: seed does not depend on how it is chunked for writing.
+BLOCK_ROWS = 10_000
+DEFAULT_CHUNK_ROWS = 50_000
+
+logger = get_logger(__name__)
+
+
+def new_seed() -> int:
+    """A fresh random seed, for when the user gives none."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def block_seed(seed: int, block: int) -> int:
+    """The seed of block number ``block`` of a sample drawn with ``seed``."""
+    return int(np.random.SeedSequence([seed, block]).generate_state(1)[0])
+
+
+def check_num_rows(num_rows: Any, name: str = "num_rows") -> int:
+    if isinstance(num_rows, bool) or not isinstance(num_rows, (int, np.integer)):
+        raise ParameterError(f"{name} must be a whole number of rows, got {num_rows!r}")
+    if num_rows < 0:
+        raise ParameterError(f"{name} must be 0 or more, got {num_rows}")
+    return int(num_rows)
+
+
+@dataclass
+class Model:
+    """A generator fitted on a dataset; sample from it, save it, load it back."""
+
+    generator: GeneratorInfo
+    metadata: Metadata
+    state: Any
+    params: dict[str, Any]
+    seed: int
+    schemas: dict[str, str] = field(default_factory=dict)
+    core_version: str = ""
+
+    @property
+    def table_names(self) -> list[str]:
+        return list(self.metadata.tables)
+
+    def sample(self, num_rows: int, *, seed: int | None = None) -> pd.DataFrame | dict:
+        """``num_rows`` synthetic rows: a DataFrame, or a dict of them for multi-table."""
+        import pandas as pd
+
+        if self.generator.kind is not Kind.SINGLE_TABLE:
+            num_rows = check_num_rows(num_rows)
+            return self._draw(num_rows, seed if seed is not None else new_seed(), 0)
+        chunks = list(self.sample_chunks(num_rows, chunk_rows=max(num_rows, 1), seed=seed))
+        return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+    def sample_chunks(
+        self, num_rows: int, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, seed: int | None = None
+    ) -> Iterator[pd.DataFrame]:
+        """Yield ``num_rows`` rows of a single table in chunks of ``chunk_rows``.
+
+        Only one block and one chunk are in memory at a time. With the same seed the
+        rows are identical whatever ``chunk_rows`` is. ``num_rows=0`` yields one empty
+        frame with the right columns and types.
+        """
+        import pandas as pd
+
+        num_rows = check_num_rows(num_rows)
+        chunk_rows = check_num_rows(chunk_rows, "chunk_rows")
+        if chunk_rows == 0:
+            raise ParameterError("chunk_rows must be at least 1")
+        if self.generator.kind is not Kind.SINGLE_TABLE:
+            raise ParameterError(
+                f"sample_chunks streams one table; generator {self.generator.name!r} makes "
+                f"{self.generator.kind.value} data, use sample() instead"
+            )
+        seed = seed if seed is not None else new_seed()
+        logger.info("sampling", generator=self.generator.name, rows=num_rows, seed=seed)
+        if num_rows == 0:
+            yield self._table(self._draw(1, seed, 0)).iloc[:0]
+            return
+        pending: list[pd.DataFrame] = []
+        pending_rows = 0
+        for block, start in enumerate(range(0, num_rows, BLOCK_ROWS)):
+            rows = min(BLOCK_ROWS, num_rows - start)
+            pending.append(self._table(self._draw(rows, block_seed(seed, block), start)))
+            pending_rows += rows
+            while pending_rows >= chunk_rows:
+                joined = pd.concat(pending, ignore_index=True)
+                yield joined.iloc[:chunk_rows].reset_index(drop=True)
+                rest = joined.iloc[chunk_rows:].reset_index(drop=True)
+                pending, pending_rows = ([rest] if len(rest) else []), len(rest)
+        if pending_rows:
+            yield pd.concat(pending, ignore_index=True)
+
+    def _draw(self, rows: int, seed: int, row_offset: int) -> dict:
+        from .plugins import get_registry
+
+        return get_registry().call(
+            "sample",
+            self.generator.name,
+            state=self.state,
+            num_rows=rows,
+            seed=seed,
+            row_offset=row_offset,
+        )
+
+    def _table(self, dataset: dict) -> pd.DataFrame:
+        (frame,) = dataset.values()
+        return frame
+
+    # -- files ------------------------------------------------------------------------------
+
+    def manifest(self, payload_sha256: str) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "core_version": self.core_version,
+            "generator": {
+                "name": self.generator.name,
+                "distribution": self.generator.distribution,
+                "version": self.generator.version,
+            },
+            "params": self.params,
+            "seed": self.seed,
+            "metadata": self.metadata.to_dict(),
+            "schemas": self.schemas,
+            "payload_sha256": payload_sha256,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to one file, atomically."""
+        from .io import atomic_path
+
+        path = Path(path)
+        if not path.parent.is_dir():
+            from .errors import OutputError
+
+            raise OutputError(f"output folder {str(path.parent)!r} does not exist; create it first")
+        payload = pickle.dumps(self.state, protocol=pickle.HIGHEST_PROTOCOL)
+        manifest = self.manifest(hashlib.sha256(payload).hexdigest())
+        with (
+            atomic_path(path) as temporary,
+            zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive,
+        ):
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+            archive.writestr("state.pickle", payload)
+        return path
+
+
+def load(path: str | Path) -> Model:
+    """Load a model saved with :meth:`Model.save`, refusing files it cannot trust."""
+    from . import __version__
+    from .plugins import get_registry
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {str(path)!r} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(
+            f"{str(path)!r} is not a tabular-engine model file (not a zip archive)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            payload = archive.read("state.pickle")
+    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ModelFileError(f"{str(path)!r} is not a tabular-engine model file: {error}") from None
+    if manifest.get("format") != FORMAT:
+        raise ModelFileError(f"{str(path)!r} is not a tabular-engine model file")
+    if manifest.get("format_version", 0) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{str(path)!r} was saved by a newer tabular-engine ({manifest.get('core_version')}); "
+            f"upgrade tabular-engine (this is {__version__})"
+        )
+    if hashlib.sha256(payload).hexdigest() != manifest.get("payload_sha256"):
+        raise ModelFileError(f"{str(path)!r} is corrupted: its payload does not match its checksum")
+    saved = manifest["generator"]
+    info = get_registry().get(saved["name"])
+    if info.version != saved["version"]:
+        logger.warning(
+            "plugin version differs from the one that fitted the model",
+            generator=info.name,
+            fitted_with=saved["version"],
+            installed=info.version,
+        )
+    try:
+        state = pickle.loads(payload)
+    except Exception as error:
+        raise ModelFileError(
+            f"{str(path)!r} could not be loaded with the installed {info.distribution} "
+            f"{info.version} (fitted with {saved['version']}): {error}"
+        ) from None
+    return Model(
+        generator=info,
+        metadata=Metadata.from_dict(manifest["metadata"]),
+        state=state,
+        params=manifest["params"],
+        seed=manifest["seed"],
+        schemas=manifest.get("schemas", {}),
+        core_version=manifest.get("core_version", ""),
+    )

@@ -1,0 +1,164 @@
+"""Validation with pandera: infer a schema from real data, check a dataset against it.
+
+Schemas are kept as pandera's own JSON, so a schema inferred here can be saved, edited
+and passed back with ``tabular-engine validate --schema FILE``. Datetime columns written
+as text are checked after parsing them with the format in the metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import InputError
+from .types import Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from .metadata import Metadata, Table
+
+MAX_EXAMPLES = 3
+
+
+def _pandera() -> Any:
+    os.environ.setdefault("DISABLE_PANDERA_IMPORT_WARNING", "True")
+    import pandera.pandas as pa
+
+    return pa
+
+
+def infer_schema(frame: pd.DataFrame, table: Table) -> pa.DataFrameSchema:
+    """A pandera schema describing ``frame``: dtypes, nullability, domains and ranges."""
+    pa = _pandera()
+    parsed = parse_datetimes(frame, table)
+    columns = {}
+    for name, column in table.columns.items():
+        series = parsed[name]
+        checks = []
+        values = series.dropna()
+        if column.sdtype == "categorical" or column.sdtype == "boolean":
+            checks.append(pa.Check.isin(sorted(map(_plain, values.unique()), key=str)))
+        elif column.sdtype in ("numerical", "datetime") and len(values):
+            finite = values if column.sdtype == "datetime" else values[np.isfinite(values)]
+            if len(finite) == len(values):
+                checks.append(pa.Check.in_range(_plain(finite.min()), _plain(finite.max())))
+        dtype = None if series.dtype == object else str(series.dtype)
+        columns[name] = pa.Column(
+            dtype,
+            checks=checks,
+            nullable=bool(series.isna().any()),
+            unique=column.sdtype == "id",
+        )
+    return pa.DataFrameSchema(columns, strict=True, ordered=True)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly Python value for a numpy or pandas scalar (timestamps stay)."""
+    import pandas as pd
+
+    if isinstance(value, pd.Timestamp):
+        return value
+    return value.item() if hasattr(value, "item") else value
+
+
+def infer_schemas(dataset: dict[str, pd.DataFrame], metadata: Metadata) -> dict[str, str]:
+    """Pandera JSON schema of every table, keyed by table name."""
+    return {
+        name: infer_schema(frame, metadata.tables[name]).to_json()
+        for name, frame in dataset.items()
+    }
+
+
+def load_schema(path: Path) -> str:
+    """Read a pandera schema file (JSON or YAML) and return it as pandera JSON."""
+    pa = _pandera()
+    if not path.exists():
+        raise InputError(f"schema file {str(path)!r} does not exist")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            return pa.DataFrameSchema.from_yaml(path).to_json()
+        return pa.DataFrameSchema.from_json(path.read_text()).to_json()
+    except Exception as error:
+        raise InputError(
+            f"schema file {str(path)!r} is not a pandera schema: {error}; write one with "
+            "pandera's DataFrameSchema.to_json() or to_yaml()"
+        ) from None
+
+
+def parse_datetimes(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """``frame`` with datetime text columns parsed (unparseable values become NaT)."""
+    import pandas as pd
+
+    parsed = frame.copy()
+    for name, column in table.columns.items():
+        if column.sdtype == "datetime" and name in frame and frame[name].dtype == object:
+            fmt = column.extra.get("datetime_format")
+            utc = bool(fmt and fmt.endswith("Z"))
+            stamps = pd.to_datetime(frame[name], format=fmt, errors="coerce", utc=utc)
+            parsed[name] = stamps.dt.tz_localize(None) if utc else stamps
+    return parsed
+
+
+def check(
+    dataset: dict[str, pd.DataFrame], metadata: Metadata, schemas: dict[str, str]
+) -> list[Finding]:
+    """Check every table against its schema; return one finding per failed check."""
+    pa = _pandera()
+    findings: list[Finding] = []
+    for name, frame in dataset.items():
+        if name not in schemas:
+            findings.append(Finding(name, None, "table has no schema", 1))
+            continue
+        schema = pa.DataFrameSchema.from_json(schemas[name])
+        table = metadata.tables.get(name)
+        if table is not None:
+            findings.extend(_unparseable_datetimes(name, frame, table))
+            frame = parse_datetimes(frame, table)
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            findings.extend(_findings(name, errors.failure_cases))
+    return findings
+
+
+def _unparseable_datetimes(name: str, frame: pd.DataFrame, table: Table) -> list[Finding]:
+    parsed = parse_datetimes(frame, table)
+    findings = []
+    for column_name, column in table.columns.items():
+        if column.sdtype != "datetime" or column_name not in frame:
+            continue
+        bad = parsed[column_name].isna() & frame[column_name].notna()
+        if bad.any():
+            fmt = column.extra.get("datetime_format")
+            examples = tuple(frame.loc[bad, column_name].head(MAX_EXAMPLES))
+            findings.append(
+                Finding(name, column_name, f"datetime_format({fmt})", int(bad.sum()), examples)
+            )
+    return findings
+
+
+def _findings(table: str, failures: pd.DataFrame) -> list[Finding]:
+    findings = []
+    failures = failures.assign(column=failures["column"].astype(object))
+    for (column, check_name), group in failures.groupby(
+        ["column", "check"], dropna=False, sort=True
+    ):
+        if column is None or (isinstance(column, float) and np.isnan(column)):
+            column = None
+        examples = tuple(group["failure_case"].head(MAX_EXAMPLES))
+        if check_name in ("column_in_schema", "column_in_dataframe"):
+            for example in group["failure_case"]:
+                findings.append(Finding(table, str(example), check_name, 1))
+            continue
+        findings.append(Finding(table, column, str(check_name), len(group), examples))
+    return findings
+
+
+def findings_to_json(findings: list[Finding]) -> str:
+    return json.dumps([finding.to_dict() for finding in findings], indent=2)

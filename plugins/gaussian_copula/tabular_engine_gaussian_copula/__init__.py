@@ -1,0 +1,1 @@
+"""The gaussian_copula generator for tabular-engine: copulas + rdt, no torch."""
