@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 NULL = "__null__"
 SPECIAL_SUFFIX = "#special"
 _VALUE = "value"
-_RESOLUTIONS = (86400.0, 3600.0, 60.0, 1.0)
+_RESOLUTIONS = (86400.0, 3600.0, 1800.0, 900.0, 300.0, 60.0, 1.0)
 
 
 @dataclass
@@ -95,7 +95,7 @@ class TableCodec:
         values = series.dropna()
         if values.nunique() == 1 and not series.isna().any():
             plan.role, plan.constant = "constant", values.iloc[0]
-            self.notes.append(f"column {name!r} has one value ({plan.constant!r}), kept as is")
+            self.notes.append(f"column {name!r} has one value ({plan.constant}), kept as is")
             return
         self.categorical.append(name)
 
@@ -132,7 +132,7 @@ class TableCodec:
         plan.decimals = _decimals(finite)
         if plan.minimum == plan.maximum:
             plan.role, plan.constant = "constant", plan.minimum
-            self.notes.append(f"column {plan.name!r} has one value ({plan.minimum:g}), kept as is")
+            self.notes.append(f"column {plan.name!r} has one value, kept as is")
             return
         self.numerical.append(plan.name)
 
@@ -224,7 +224,7 @@ class TableCodec:
             if plan.role == "constant":
                 return pd.Series([plan.constant] * rows).astype(plan.dtype)
             values = model[plan.name].astype(object)
-            values = values.where(values != NULL, None)
+            values = values.where(values != NULL, np.nan)
             return _as_dtype(values, plan.dtype)
         if plan.role == "constant":
             numbers = np.full(rows, plan.constant, dtype="float64")
@@ -334,7 +334,7 @@ def _datetimes(plan: ColumnPlan, seconds: np.ndarray) -> pd.Series:
             return stamps.dt.tz_localize("UTC").dt.tz_convert(plan.timezone)
         return stamps.astype(plan.dtype) if plan.dtype.startswith("datetime64") else stamps
     text = stamps.dt.strftime(plan.datetime_format)
-    return text.where(finite, None)
+    return text.where(finite, np.nan)
 
 
 def _ids(plan: ColumnPlan, rows: int, row_offset: int) -> pd.Series:

@@ -36,4 +36,7 @@ def configure(log_format: str | None = None, verbosity: int = 0) -> None:
 
 
 def get_logger(name: str = "tabular_engine") -> structlog.typing.FilteringBoundLogger:
+    """A structlog logger; warnings only on stderr until the application configures logging."""
+    if not structlog.is_configured():
+        configure(verbosity=0)
     return structlog.get_logger(name)

@@ -75,8 +75,8 @@ class Model:
         """``num_rows`` synthetic rows: a DataFrame, or a dict of them for multi-table."""
         import pandas as pd
 
+        num_rows = check_num_rows(num_rows)
         if self.generator.kind is not Kind.SINGLE_TABLE:
-            num_rows = check_num_rows(num_rows)
             return self._draw(num_rows, seed if seed is not None else new_seed(), 0)
         chunks = list(self.sample_chunks(num_rows, chunk_rows=max(num_rows, 1), seed=seed))
         return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]

@@ -117,14 +117,30 @@ def check(
             continue
         schema = pa.DataFrameSchema.from_json(schemas[name])
         table = metadata.tables.get(name)
+        unparsed: list[Finding] = []
         if table is not None:
-            findings.extend(_unparseable_datetimes(name, frame, table))
+            unparsed = _unparseable_datetimes(name, frame, table)
             frame = parse_datetimes(frame, table)
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as errors:
-            findings.extend(_findings(name, errors.failure_cases))
+            findings.extend(_without(_findings(name, errors.failure_cases), unparsed))
+        findings.extend(unparsed)
     return findings
+
+
+def _without(findings: list[Finding], unparsed: list[Finding]) -> list[Finding]:
+    """Drop the null findings that only repeat values already reported as unparseable."""
+    unparsed_counts = {finding.column: finding.failing_count for finding in unparsed}
+    kept = []
+    for finding in findings:
+        if finding.check == "not_nullable" and finding.column in unparsed_counts:
+            remaining = finding.failing_count - unparsed_counts[finding.column]
+            if remaining <= 0:
+                continue
+            finding = Finding(finding.table, finding.column, finding.check, remaining)
+        kept.append(finding)
+    return kept
 
 
 def _unparseable_datetimes(name: str, frame: pd.DataFrame, table: Table) -> list[Finding]:
