@@ -80,7 +80,7 @@ def test_two_plugins_with_one_generator_name_is_an_error_naming_both():
 
 def test_unknown_generator_lists_the_available_ones():
     registry = build_registry(load_entry_points=False, extra_plugins=(RecordingBackend("alpha"),))
-    with pytest.raises(UnknownGeneratorError, match="unknown generator 'nope'.*alpha"):
+    with pytest.raises(UnknownGeneratorError, match=r"unknown generator 'nope'.*alpha"):
         registry.get("nope")
 
 

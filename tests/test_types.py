@@ -46,7 +46,7 @@ def test_text_values_from_the_cli_are_converted(given, expected):
 
 
 def test_unknown_parameter_lists_the_valid_ones():
-    with pytest.raises(ParameterError, match="unknown parameter 'epoch'.*epochs, rate, shape"):
+    with pytest.raises(ParameterError, match=r"unknown parameter 'epoch'.*epochs, rate, shape"):
         INFO.resolve_params({"epoch": 3})
 
 
