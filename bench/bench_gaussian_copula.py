@@ -179,6 +179,34 @@ def fit_te(frame: Any) -> Any:
     return tabular_engine.fit(frame, GENERATOR, seed=FIT_SEED, **PARAMS)
 
 
+def import_te() -> None:
+    """Import what tabular-engine's fit and sample use, so their laps hold no imports.
+
+    ``import tabular_engine`` alone is lazy (see the start-up figures); the plugin's
+    libraries would otherwise load inside the first ``fit``.
+    """
+    import_modules(
+        "tabular_engine.api",
+        "tabular_engine.validation",
+        "tabular_engine_gaussian_copula.model",
+        "copulas.multivariate",
+        "copulas.univariate",
+        "rdt.transformers",
+    )
+
+
+def import_sdv() -> None:
+    """Import what SDV's fit and sample use (this pulls in torch, via ctgan)."""
+    import_modules("sdv.metadata", "sdv.single_table")
+
+
+def import_modules(*names: str) -> None:
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
 # -- workers: one measurement each, in a fresh process -------------------------------------
 
 
@@ -186,13 +214,13 @@ def worker_fit_sample(args: argparse.Namespace) -> dict[str, Any]:
     """Time reading, fitting and sampling ``--rows`` rows on one side; peak memory."""
     watch = Stopwatch()
     if args.side == "te":
-        watch.time("import", lambda: __import__("tabular_engine.api"))
+        watch.time("import", import_te)
         rss_after_import = proc_status_mib("VmRSS")
         frame = watch.time("read", read_te)
         model = watch.time("fit", lambda: fit_te(frame))
         synthetic = watch.time("sample", lambda: model.sample(args.rows, seed=1))
     else:
-        watch.time("import", lambda: (__import__("sdv.single_table"), __import__("sdv.metadata")))
+        watch.time("import", import_sdv)
         rss_after_import = proc_status_mib("VmRSS")
         frame = watch.time("read", read_real)
         # Detecting the metadata is part of fitting: tabular-engine does it inside fit().

@@ -85,10 +85,11 @@ def _checked_frame(frame: Any, name: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read one CSV or Parquet file, with clear errors for anything unusable."""
     import pandas as pd
 
+    path = Path(path)
     if not path.exists():
         raise InputError(f"input file {str(path)!r} does not exist")
     if path.is_dir():
