@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import tabular_engine
 import tabular_engine.io
 from sdmetrics.reports.single_table import QualityReport
@@ -175,3 +179,44 @@ def test_id_columns_are_unique_and_shaped_like_the_input():
     synthetic = tabular_engine.fit(real, GENERATOR, seed=0).sample(25_000, seed=0)
     assert synthetic["account_id"].is_unique
     assert synthetic["account_id"].str.fullmatch(r"\d{6}").all()
+
+
+# -- property: any small mixed table fits and samples with its columns, types and domains -------
+
+_cells = {
+    "int": st.one_of(st.none(), st.integers(-1000, 1000)),
+    "float": st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)),
+    "text": st.one_of(st.none(), st.sampled_from(["a", "b", "00123", "x y", "Ünïcode"])),
+    "bool": st.booleans(),
+    "date": st.one_of(st.none(), st.dates(min_value=date(1990, 1, 1),
+                                           max_value=date(2030, 1, 1)).map(str)),
+}
+_dtypes = {"int": "Int64", "float": "float64", "text": object, "bool": "bool", "date": object}
+
+
+@st.composite
+def mixed_tables(draw):
+    rows = draw(st.integers(1, 30))
+    kinds = draw(st.lists(st.sampled_from(sorted(_cells)), min_size=1, max_size=5))
+    columns = {}
+    for number, kind in enumerate(kinds):
+        values = draw(st.lists(_cells[kind], min_size=rows, max_size=rows))
+        columns[f"{kind}_{number}"] = pd.Series(values, dtype=_dtypes[kind])
+    return pd.DataFrame(columns)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(real=mixed_tables(), rows=st.integers(1, 50), seed=st.integers(0, 2**16))
+def test_property_any_small_table_round_trips_its_shape(real, rows, seed):
+    synthetic = tabular_engine.fit(real, GENERATOR, seed=seed).sample(rows, seed=seed)
+    assert list(synthetic.columns) == list(real.columns)
+    assert len(synthetic) == rows
+    for name in real.columns:
+        assert str(synthetic[name].dtype) == str(real[name].dtype), name
+        if real[name].dtype == object:
+            if name.startswith("date"):
+                pd.to_datetime(synthetic[name].dropna(), format="%Y-%m-%d")  # same format
+            else:
+                assert set(synthetic[name].dropna()) <= set(real[name].dropna()), name
+        if real[name].isna().all():
+            assert synthetic[name].isna().all(), name
