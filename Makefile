@@ -33,6 +33,24 @@ test: $(BIN)/python
 	$(BIN)/ruff check core plugins tests bench docs
 	$(BIN)/python -m pytest
 
+## bench: gaussian_copula vs SDV called directly (time, memory, quality, start-up), in .venv-bench.
+## torch==2.13.0 goes in first: pip takes the local CPU build, where a plain torch (as SDV
+## asks for) would download several GB of CUDA. `make bench BENCH_ARGS=--quick` for a smoke run.
+BENCH_VENV := .venv-bench
+BENCH_BIN := $(BENCH_VENV)/bin
+BENCH_PIP := $(BENCH_BIN)/python -m pip --disable-pip-version-check -q
+BENCH_ARGS ?=
+
+$(BENCH_BIN)/python:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PIP) install --upgrade pip
+
+bench: $(BENCH_BIN)/python
+	$(BENCH_PIP) install torch==2.13.0
+	$(BENCH_PIP) install sdv==2.0.0 sdmetrics
+	$(BENCH_PIP) install -e . -e plugins/gaussian_copula
+	$(BENCH_BIN)/python bench/bench_gaussian_copula.py $(BENCH_ARGS)
+
 lint: $(BIN)/python
 	$(BIN)/ruff check core plugins tests bench docs
 	$(BIN)/ruff format --check core plugins tests bench docs

@@ -1,4 +1,12 @@
-"""The Gaussian copula model: shared column handling, rdt's UniformEncoder, copulas."""
+"""The Gaussian copula model: shared column handling, rdt's UniformEncoder, copulas.
+
+Fitting is copulas' own (each marginal, then the correlation of the normal scores).
+Sampling is vectorized here: instead of calling each marginal's inverse CDF on every
+sampled value (scipy's beta ``ppf`` is about 80% of SDV's sampling time), the inverse CDF
+is tabulated once at fit time on a fine grid of normal scores and sampled values are
+read off it with linear interpolation. The grid spacing (15/8192 in z) keeps the error far
+below the rounding applied on the way back.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +41,52 @@ _UNIVARIATES = {
 assert set(_UNIVARIATES) == set(DISTRIBUTIONS)
 
 
+#: Normal scores at which each marginal's inverse CDF is tabulated (p from 1e-13 to 1 - 1e-13).
+Z_GRID = np.linspace(-7.5, 7.5, 8193)
+
+
+@dataclass
+class CopulaSampler:
+    """Draws from a fitted Gaussian copula: correlated normal scores, then marginals."""
+
+    columns: list[str]
+    factor: np.ndarray  # correlation = factor @ factor.T
+    inverse_cdfs: np.ndarray  # one row per column: values at Z_GRID
+
+    @classmethod
+    def from_copula(cls, copula: GaussianMultivariate) -> CopulaSampler:
+        from scipy import stats
+
+        correlation = np.asarray(copula.correlation, dtype="float64")
+        eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+        factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0, None))
+        probabilities = stats.norm.cdf(Z_GRID)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tables = [
+                _monotone(np.asarray(u.percent_point(probabilities), dtype="float64"))
+                for u in copula.univariates
+            ]
+        return cls(list(copula.columns), factor, np.vstack(tables))
+
+    def sample(self, num_rows: int, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        scores = rng.standard_normal((num_rows, len(self.columns))) @ self.factor.T
+        values = {
+            name: np.interp(scores[:, index], Z_GRID, self.inverse_cdfs[index])
+            for index, name in enumerate(self.columns)
+        }
+        return pd.DataFrame(values, index=range(num_rows))
+
+
+def _monotone(table: np.ndarray) -> np.ndarray:
+    """Fill gaps (NaN at extreme probabilities) and force a non-decreasing table."""
+    finite = np.isfinite(table)
+    if not finite.all():
+        table = np.interp(Z_GRID, Z_GRID[finite], table[finite])
+    return np.maximum.accumulate(table)
+
+
 @dataclass
 class GaussianCopulaModel:
     """Everything needed to sample: the column codec, category encoders and the copula."""
@@ -41,6 +95,7 @@ class GaussianCopulaModel:
     codec: TableCodec
     encoders: dict[str, UniformEncoder]
     copula: GaussianMultivariate | None
+    sampler: CopulaSampler | None
     enforce_min_max_values: bool
     enforce_rounding: bool
 
@@ -65,7 +120,7 @@ class GaussianCopulaModel:
         encoders = {name: _fit_encoder(encoded, name) for name in codec.categorical}
         numeric = _to_numeric(encoded, encoders)
         progress.advance(1)
-        copula = None
+        copula = sampler = None
         if len(numeric.columns):
             from copulas.multivariate import GaussianMultivariate
 
@@ -77,6 +132,7 @@ class GaussianCopulaModel:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # scipy's fitting warnings on small data
                 copula.fit(numeric)
+            sampler = CopulaSampler.from_copula(copula)
         progress.advance(1)
         progress.finish()
         return cls(
@@ -84,19 +140,17 @@ class GaussianCopulaModel:
             codec,
             encoders,
             copula,
+            sampler,
             params["enforce_min_max_values"],
             params["enforce_rounding"],
         )
 
     def sample(self, num_rows: int, seed: int, row_offset: int) -> dict[str, pd.DataFrame]:
         """``num_rows`` rows drawn with ``seed``; ids numbered from ``row_offset``."""
-        if self.copula is None:
+        if self.sampler is None:
             model_frame = pd.DataFrame(index=range(num_rows))
         else:
-            self.copula.set_random_state(np.random.RandomState(seed))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model_frame = self.copula.sample(num_rows).reset_index(drop=True)
+            model_frame = self.sampler.sample(num_rows, seed)
             for name, encoder in self.encoders.items():
                 model_frame[name] = encoder.reverse_transform(model_frame[[name]])[name]
         table = self.codec.decode(

@@ -7,10 +7,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 import tabular_engine
 import tabular_engine.io
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sdmetrics.reports.single_table import QualityReport
 from tabular_engine.errors import ParameterError
 from tabular_engine.io import read_table
@@ -188,8 +188,9 @@ _cells = {
     "float": st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)),
     "text": st.one_of(st.none(), st.sampled_from(["a", "b", "00123", "x y", "Ünïcode"])),
     "bool": st.booleans(),
-    "date": st.one_of(st.none(), st.dates(min_value=date(1990, 1, 1),
-                                           max_value=date(2030, 1, 1)).map(str)),
+    "date": st.one_of(
+        st.none(), st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 1, 1)).map(str)
+    ),
 }
 _dtypes = {"int": "Int64", "float": "float64", "text": object, "bool": "bool", "date": object}
 
@@ -220,3 +221,24 @@ def test_property_any_small_table_round_trips_its_shape(real, rows, seed):
                 assert set(synthetic[name].dropna()) <= set(real[name].dropna()), name
         if real[name].isna().all():
             assert synthetic[name].isna().all(), name
+
+
+def test_tabulated_inverse_cdfs_match_the_exact_marginals(credit_path):
+    from scipy import stats
+    from tabular_engine_gaussian_copula.model import Z_GRID
+
+    state = tabular_engine.fit(credit_path, GENERATOR, seed=0).state
+    scores = np.random.default_rng(0).standard_normal(20_000)
+    for index, marginal in enumerate(state.copula.univariates):
+        exact = marginal.percent_point(stats.norm.cdf(scores))
+        tabulated = np.interp(scores, Z_GRID, state.sampler.inverse_cdfs[index])
+        spread = exact.max() - exact.min()
+        assert np.max(np.abs(exact - tabulated)) < 1e-6 * spread, state.copula.columns[index]
+
+
+def test_sampled_normal_scores_have_the_fitted_correlation(credit_path):
+    state = tabular_engine.fit(credit_path, GENERATOR, seed=0).state
+    scores = np.random.default_rng(1).standard_normal((200_000, len(state.sampler.columns)))
+    correlated = scores @ state.sampler.factor.T
+    expected = np.asarray(state.copula.correlation)
+    assert np.allclose(np.corrcoef(correlated, rowvar=False), expected, atol=0.01)
