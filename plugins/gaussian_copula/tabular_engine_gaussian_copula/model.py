@@ -125,7 +125,7 @@ class GaussianCopulaModel:
             from copulas.multivariate import GaussianMultivariate
 
             marginals = {
-                name: _UNIVARIATES[distributions.get(name, params["default_distribution"])]
+                name: _UNIVARIATES[_marginal(name, codec, distributions, params)]
                 for name in numeric.columns
             }
             copula = GaussianMultivariate(distribution=marginals, random_state=seed)
@@ -181,6 +181,20 @@ def _distributions(params: dict[str, Any], columns: dict, table: str) -> dict[st
                 f"{distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}"
             )
     return dict(chosen)
+
+
+def _marginal(
+    name: str, codec: TableCodec, distributions: dict[str, str], params: dict[str, Any]
+) -> str:
+    """The marginal of one model column.
+
+    Categories are encoded by rdt's UniformEncoder, whose output is uniform on [0, 1] by
+    construction, so their marginal is ``uniform``: exact, and no distribution to fit
+    (SDV fits its default distribution to them too, which only approximates this).
+    """
+    if name in codec.categorical:
+        return "uniform"
+    return distributions.get(name, params["default_distribution"])
 
 
 def _fit_encoder(encoded: pd.DataFrame, name: str) -> UniformEncoder:

@@ -63,6 +63,9 @@ def test_per_column_distributions_are_used(credit_path):
     names = model.state.copula.columns
     assert learned[names.index("Age")]["type"].endswith("UniformUnivariate")
     assert learned[names.index("Price")]["type"].endswith("BetaUnivariate")
+    # categories are uniform on [0, 1] after rdt's UniformEncoder: nothing to fit
+    assert learned[names.index("Home")]["type"].endswith("UniformUnivariate")
+    assert learned[names.index("Income#special")]["type"].endswith("UniformUnivariate")
 
 
 def test_numerical_distributions_must_name_numerical_columns(credit_path):
