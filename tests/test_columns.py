@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tabular_engine.columns import SPECIAL_SUFFIX, TableCodec
@@ -118,3 +119,23 @@ def test_property_sampled_model_frames_decode_to_the_input_shape(frame, seed):
         assert str(back[name].dtype) == str(frame[name].dtype), name
         if frame[name].dtype == object:
             assert set(back[name].dropna()) <= set(frame[name].dropna()), name
+
+
+def test_many_categories_are_capped_and_drawn_back_at_their_frequencies(loans_path):
+    from tabular_engine.io import read_table
+
+    loans = read_table(loans_path)
+    codec = TableCodec.fit(loans, detect_table(loans), max_categories=20)
+    model = codec.encode(loans)
+    assert model["emp_title"].nunique() == 20
+    assert any("'emp_title' has" in note and "19 most frequent" in note for note in codec.notes)
+    big = model.sample(n=20_000, replace=True, random_state=0).reset_index(drop=True)
+    back = codec.decode(big, seed=3)
+    assert set(back["emp_title"].dropna()) <= set(loans["emp_title"].dropna())
+    assert back["emp_title"].isna().mean() == pytest.approx(
+        loans["emp_title"].isna().mean(), abs=0.02
+    )
+    assert back["emp_title"].nunique() > 100  # rare titles come back, not just the top 19
+    pd.testing.assert_frame_equal(back, codec.decode(big, seed=3))
+    assert codec.table.columns["state"].sdtype == "categorical"
+    assert model["state"].nunique() <= 20

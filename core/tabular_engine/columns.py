@@ -11,6 +11,9 @@ user's table and turns sampled model frames back into the user's own types:
 * datetime: modelled as seconds since the epoch, written back with the input's own
   format (``%b-%Y``, ISO with ``Z`` ...) at the input's resolution (days, minutes ...).
 * categorical and boolean: passed as values, missing values as a category of their own.
+  With ``max_categories`` set (backends that one-hot encode need it), a column with more
+  distinct values keeps its most frequent ones and folds the rest into one ``__rare__``
+  category, which is drawn back from those values at their real frequencies.
 * id: not modelled; regenerated as unique values shaped like the input's.
 * empty (all-null) and constant columns: not modelled; restored as they were.
 
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from .metadata import Table
 
 NULL = "__null__"
+RARE = "__rare__"
 SPECIAL_SUFFIX = "#special"
 _VALUE = "value"
 _RESOLUTIONS = (86400.0, 3600.0, 1800.0, 900.0, 300.0, 60.0, 1.0)
@@ -56,6 +60,9 @@ class ColumnPlan:
     id_width: int | None = None
     id_prefix: str = ""
     id_start: int = 0
+    kept: frozenset | None = None
+    rare_values: list[Any] = field(default_factory=list)
+    rare_weights: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -67,11 +74,18 @@ class TableCodec:
     numerical: list[str] = field(default_factory=list)
     categorical: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    max_categories: int | None = None
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame, table: Table) -> TableCodec:
-        """Learn how to encode every column of ``frame`` described by ``table``."""
-        codec = cls(table)
+    def fit(
+        cls, frame: pd.DataFrame, table: Table, *, max_categories: int | None = None
+    ) -> TableCodec:
+        """Learn how to encode every column of ``frame`` described by ``table``.
+
+        ``max_categories`` caps the distinct values of a categorical column in the model
+        frame (rarer values are folded into one category); None keeps them all.
+        """
+        codec = cls(table, max_categories=max_categories)
         for name, column in table.columns.items():
             codec._learn(name, column.sdtype, column.extra, frame[name])
         return codec
@@ -98,6 +112,23 @@ class TableCodec:
             self.notes.append(f"column {name!r} has one value ({plan.constant}), kept as is")
             return
         self.categorical.append(name)
+        distinct = series.nunique(dropna=False)
+        if self.max_categories is not None and distinct > self.max_categories:
+            self._learn_rare(plan, series, distinct)
+
+    def _learn_rare(self, plan: ColumnPlan, series: pd.Series, distinct: int) -> None:
+        counts = series.value_counts(dropna=False)
+        kept = counts.iloc[: self.max_categories - 1]
+        rare = counts.iloc[self.max_categories - 1 :]
+        plan.kept = frozenset(kept.index)
+        plan.rare_values = list(rare.index)
+        plan.rare_weights = (rare / rare.sum()).tolist()
+        share = rare.sum() / len(series)
+        self.notes.append(
+            f"column {plan.name!r} has {distinct:,} distinct values: the "
+            f"{len(kept)} most frequent are modelled, the other {len(rare):,} "
+            f"({share:.0%} of rows) are drawn back at their real frequencies"
+        )
 
     def _to_numbers(self, plan: ColumnPlan, extra: dict[str, Any], series: pd.Series) -> np.ndarray:
         import pandas as pd
@@ -179,7 +210,12 @@ class TableCodec:
                     fill = np.nanmean(np.where(np.isfinite(numbers), numbers, np.nan))
                     columns[plan.name] = np.where(np.isfinite(numbers), numbers, fill)
             elif plan.role == "model":
-                columns[plan.name] = series.astype(object).where(series.notna(), NULL).to_numpy()
+                values = series.astype(object)
+                if plan.kept is not None:
+                    values = values.where(values.isin(plan.kept) | values.isna(), RARE)
+                    if not any(pd.isna(v) for v in plan.kept):
+                        values = values.where(values.notna(), RARE)
+                columns[plan.name] = values.where(values.notna(), NULL).to_numpy()
         model = pd.DataFrame(columns, index=range(len(frame)))
         return model[self.numerical + self.categorical]
 
@@ -192,14 +228,19 @@ class TableCodec:
         row_offset: int = 0,
         enforce_min_max: bool = True,
         enforce_rounding: bool = True,
+        seed: int | None = None,
     ) -> pd.DataFrame:
-        """The user's table rebuilt from a sampled model frame."""
+        """The user's table rebuilt from a sampled model frame.
+
+        ``seed`` drives the only randomness here: drawing rare categories back.
+        """
         import pandas as pd
 
         rows = len(model)
+        rng = np.random.default_rng(seed)
         restored = {
             plan.name: self._decode_column(
-                plan, model, rows, row_offset, enforce_min_max, enforce_rounding
+                plan, model, rows, row_offset, enforce_min_max, enforce_rounding, rng
             )
             for plan in self.plans
         }
@@ -213,6 +254,7 @@ class TableCodec:
         row_offset: int,
         enforce_min_max: bool,
         enforce_rounding: bool,
+        rng: np.random.Generator,
     ) -> Any:
         import pandas as pd
 
@@ -224,7 +266,11 @@ class TableCodec:
             if plan.role == "constant":
                 return pd.Series([plan.constant] * rows).astype(plan.dtype)
             values = model[plan.name].astype(object)
-            values = values.where(values != NULL, np.nan)
+            if plan.kept is not None:
+                rare = (values == RARE).to_numpy()
+                drawn = rng.choice(len(plan.rare_values), size=int(rare.sum()), p=plan.rare_weights)
+                values[rare] = [plan.rare_values[i] for i in drawn]
+            values = values.where((values != NULL) & values.notna(), np.nan)
             return _as_dtype(values, plan.dtype)
         if plan.role == "constant":
             numbers = np.full(rows, plan.constant, dtype="float64")

@@ -158,6 +158,7 @@ class GaussianCopulaModel:
             row_offset=row_offset,
             enforce_min_max=self.enforce_min_max_values,
             enforce_rounding=self.enforce_rounding,
+            seed=seed,
         )
         return {self.table_name: table}
 
