@@ -161,11 +161,11 @@ def _bad_inputs(tmp: Path, credit_path: Path) -> dict[str, tuple[list, str]]:
         "duplicate columns": ([*generate, tmp / "dupes.csv"], "duplicate column names: a"),
         "unknown generator": (
             ["generate", credit_path, "-g", "nope", "-n", "5", "-o", out],
-            "available generators: gaussian_copula",
+            "unknown generator 'nope'; available generators: ",
         ),
         "not installed": (
-            ["generate", credit_path, "-g", "ctgan", "-n", "5", "-o", out],
-            "pip install tabular-engine-ctgan",
+            ["generate", credit_path, "-g", "hma", "-n", "5", "-o", out],
+            "pip install tabular-engine-hma",
         ),
         "unknown parameter": (
             [*generate, credit_path, "-p", "epochs=5"],

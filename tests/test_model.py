@@ -88,10 +88,10 @@ def test_a_model_of_an_uninstalled_generator_says_what_to_install(model, tmp_pat
     other = tmp_path / "f.model"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(other, "w") as target:
         manifest = json.loads(source.read("manifest.json"))
-        manifest["generator"]["name"] = "tvae"
+        manifest["generator"]["name"] = "hma"
         target.writestr("manifest.json", json.dumps(manifest))
         target.writestr("state.pickle", source.read("state.pickle"))
-    with pytest.raises(tabular_engine.TabularEngineError, match="pip install tabular-engine-tvae"):
+    with pytest.raises(tabular_engine.TabularEngineError, match="pip install tabular-engine-hma"):
         tabular_engine.load(other)
 
 
