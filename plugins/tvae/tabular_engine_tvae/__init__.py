@@ -1,0 +1,1 @@
+"""The tvae generator for tabular-engine: the ctgan library's TVAE."""
