@@ -40,3 +40,17 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         cwd=cwd,
         check=False,
     )
+
+
+def generator_not_installed() -> tuple[str, str] | None:
+    """A first-party generator whose package is not installed here, with that package."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from tabular_engine.plugins import KNOWN_GENERATORS
+
+    for name, package in KNOWN_GENERATORS.items():
+        try:
+            distribution(package)
+        except PackageNotFoundError:
+            return name, package
+    return None

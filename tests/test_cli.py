@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import generator_not_installed, run_cli
 from tabular_engine.io import read_table
 
 
@@ -146,11 +154,21 @@ def test_plugins_lists_gaussian_copula():
 # -- bad input: one clear line, exit 2, no output file ------------------------------------------
 
 
+MISSING = generator_not_installed() or ("", "")
+
+
 def _bad_inputs(tmp: Path, credit_path: Path) -> dict[str, tuple[list, str]]:
     (tmp / "empty.csv").write_text("")
     (tmp / "header.csv").write_text("a,b,c\n")
     (tmp / "table.xlsx").write_text("a\n1\n")
     (tmp / "dupes.csv").write_text("a,b,a\n1,2,3\n4,5,6\n")
+    (tmp / "unnamed.csv").write_text(",b\n1,2\n")
+    detected = json.loads(run_cli("metadata", credit_path).stdout) if credit_path.exists() else {}
+    for name, column, sdtype in (("text_num", "Home", "numerical"), ("num_dt", "Age", "datetime")):
+        if detected:
+            edited = json.loads(json.dumps(detected))
+            edited["tables"]["credit"]["columns"][column] = {"sdtype": sdtype}
+            (tmp / f"{name}.json").write_text(json.dumps(edited))
     out = tmp / "out.csv"
     generate = ["generate", "-g", "gaussian_copula", "-n", "10", "-o", out]
     return {
@@ -164,8 +182,8 @@ def _bad_inputs(tmp: Path, credit_path: Path) -> dict[str, tuple[list, str]]:
             "unknown generator 'nope'; available generators: ",
         ),
         "not installed": (
-            ["generate", credit_path, "-g", "hma", "-n", "5", "-o", out],
-            "pip install tabular-engine-hma",
+            ["generate", credit_path, "-g", MISSING[0], "-n", "5", "-o", out],
+            f"pip install {MISSING[1]}",
         ),
         "unknown parameter": (
             [*generate, credit_path, "-p", "epochs=5"],
@@ -206,14 +224,39 @@ def _bad_inputs(tmp: Path, credit_path: Path) -> dict[str, tuple[list, str]]:
             "not a tabular-engine model file",
         ),
         "validate needs a reference": (["validate", credit_path], "--schema FILE or --against"),
+        "text marked numerical": (
+            [*generate, credit_path, "--metadata", tmp / "text_num.json"],
+            "column 'Home' is marked numerical but holds 'rent'",
+        ),
+        "numbers marked datetime": (
+            [*generate, credit_path, "--metadata", tmp / "num_dt.json"],
+            "column 'Age' is marked datetime but holds numbers",
+        ),
+        "negative seed": ([*generate, credit_path, "--seed", "-1"], "seed must be from 0"),
+        "rows not a number": (
+            ["generate", credit_path, "-g", "gaussian_copula", "-n", "many", "-o", out],
+            "'many' is not a number of rows",
+        ),
+        "schema that is not pandera": (
+            ["validate", credit_path, "--schema", tmp / "text_num.json"],
+            "is not a pandera schema",
+        ),
+        "unnamed column": ([*generate, tmp / "unnamed.csv"], "column(s) 1 of the header have no"),
+        "model named like a table": (
+            ["fit", credit_path, "-g", "gaussian_copula", "-o", out],
+            "would hold a model, not a table",
+        ),
     }
 
 
-CASES = sorted(_bad_inputs(Path("/tmp"), Path("x")))
+with tempfile.TemporaryDirectory() as scratch:  # only the case names are needed here
+    CASES = sorted(_bad_inputs(Path(scratch), Path("missing.csv")))
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_is_one_clear_line_exit_2_and_no_output(case, tmp_path, credit_path):
+    if case == "not installed" and MISSING == ("", ""):
+        pytest.skip("every first-party generator is installed here")
     args, message = _bad_inputs(tmp_path, credit_path)[case]
     result = run_cli(*args)
     assert result.returncode == 2, result.stderr
@@ -240,3 +283,70 @@ def test_debug_shows_the_traceback(tmp_path):
     )
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+def test_the_seed_printed_by_generate_reproduces_its_output(credit_path, tmp_path):
+    first = run_cli(
+        "generate", credit_path, "-g", "gaussian_copula", "-n", "100", "-o", tmp_path / "a.csv"
+    )
+    seed = re.search(r"\(seed (\d+)\)", first.stderr).group(1)
+    run_cli(
+        "generate",
+        credit_path,
+        "-g",
+        "gaussian_copula",
+        "-n",
+        "100",
+        "-o",
+        tmp_path / "b.csv",
+        "--seed",
+        seed,
+    )
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_writing_over_the_input_is_refused(credit_path, tmp_path):
+    copy = tmp_path / "credit.csv"
+    copy.write_bytes(credit_path.read_bytes())
+    result = run_cli("generate", copy, "-g", "gaussian_copula", "-n", "5", "-o", copy)
+    assert result.returncode == 2
+    assert "is the input" in result.stderr
+    assert copy.read_bytes() == credit_path.read_bytes()
+
+
+def test_outputs_get_the_usual_file_mode(credit_path, tmp_path):
+    output = tmp_path / "out.csv"
+    run_cli("generate", credit_path, "-g", "gaussian_copula", "-n", "5", "-o", output)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(output.stat().st_mode) == 0o666 & ~umask
+
+
+def test_sigterm_leaves_no_partial_output(credit_path, tmp_path):
+    output = tmp_path / "big.csv"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tabular_engine",
+            "generate",
+            str(credit_path),
+            "-g",
+            "gaussian_copula",
+            "-n",
+            "5000000",
+            "-o",
+            str(output),
+            "--no-validate",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".big.csv.*")) and time.monotonic() < deadline:
+        time.sleep(0.1)  # wait until writing has started
+    assert list(tmp_path.glob(".big.csv.*")), "writing never started"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert list(tmp_path.iterdir()) == []

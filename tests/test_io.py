@@ -106,3 +106,32 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path, credit):
 def test_output_folder_must_exist(tmp_path, credit):
     with pytest.raises(OutputError, match="does not exist; create it first"):
         write_table([credit], tmp_path / "missing" / "out.csv")
+
+
+def test_semicolon_separated_files_are_read(tmp_path):
+    frame = read_table(_csv(tmp_path, "a;b;c\n1;x;2.5\n2;y;3.5\n"))
+    assert list(frame.columns) == ["a", "b", "c"]
+    assert frame["c"].tolist() == [2.5, 3.5]
+
+
+def test_blank_cells_in_a_numeric_column_are_missing(tmp_path):
+    frame = read_table(_csv(tmp_path, "n,t\n1,a\n   ,b\n3,  \n"))
+    assert str(frame["n"].dtype) == "Int64"
+    assert frame["n"].isna().tolist() == [False, True, False]
+    assert frame["t"].tolist() == ["a", "b", "  "]  # text keeps what was written
+
+
+def test_latin1_file_says_to_save_as_utf8(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("name\nJos\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match="save it as UTF-8"):
+        read_table(path)
+
+
+def test_empty_parquet_keeps_string_columns(tmp_path, credit):
+    path = tmp_path / "empty.parquet"
+    write_table([credit.iloc[:0]], path)
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    assert str(schema.field("Home").type) == "string"

@@ -97,3 +97,13 @@ def test_load_reports_bad_json(tmp_path):
     path.write_text("{not json")
     with pytest.raises(MetadataError, match="is not valid JSON"):
         Metadata.load(path)
+
+
+def test_day_first_dates_are_detected_whatever_the_first_value():
+    values = pd.Series(["01/01/2024", "02/01/2024", "27/10/2024"])
+    assert detect_datetime_format(values) == "%d/%m/%Y"
+
+
+def test_offsets_are_detected_as_datetimes():
+    values = pd.Series(["2024-03-20T00:00:00+01:00", "2024-07-20T10:00:00+02:00"])
+    assert detect_datetime_format(values) == "%Y-%m-%dT%H:%M:%S%z"

@@ -9,8 +9,8 @@ from . import __version__
 from .errors import InputError, MetadataError
 from .io import read_dataset
 from .log import get_logger
-from .metadata import Metadata, detect
-from .model import Model, new_seed
+from .metadata import Metadata, check_sdtypes, detect
+from .model import Model, check_seed, new_seed
 from .plugins import get_registry
 from .progress import NullProgress, Progress
 from .types import GeneratorInfo, Kind
@@ -51,6 +51,7 @@ def resolve_metadata(metadata: Any, dataset: dict[str, pd.DataFrame]) -> Metadat
         if data_name != meta_name:  # a single table may be named anything
             resolved = Metadata({data_name: resolved.tables[meta_name]}, resolved.relationships)
     resolved.check_against(dataset)
+    check_sdtypes(dataset, resolved)
     return resolved
 
 
@@ -77,6 +78,7 @@ def fit(
 
     registry = get_registry()
     info = registry.get(generator)
+    seed = check_seed(seed)
     resolved_params = info.resolve_params(params)
     dataset = read_dataset(data)
     resolved_metadata = resolve_metadata(metadata, dataset)

@@ -8,8 +8,10 @@ names the problem and what to do, exit with status 2 and leave no output file be
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,10 +29,43 @@ if TYPE_CHECKING:
     from .types import Finding
 
 USER_ERROR = 2
+INTERRUPTED = 130
+
+
+class Rows(click.ParamType):
+    """A row count: 1000, 1_000_000 or 1e6."""
+
+    name = "ROWS"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).replace("_", "")
+        try:
+            number = float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a number of rows", param, ctx)
+        if number != int(number):
+            self.fail(f"{value!r} is not a whole number of rows", param, ctx)
+        return int(number)
 
 
 class Group(click.Group):
-    """A click group that turns TabularEngineError into one line and exit status 2."""
+    """A click group whose every user error is one line on stderr and exit status 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            # without standalone mode, click returns the exit status instead of exiting
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as done:
+            status = done.exit_code
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()} (see --help)", err=True)
+            sys.exit(USER_ERROR)
+        except click.exceptions.Abort:
+            click.echo("Interrupted: no output was written.", err=True)
+            sys.exit(INTERRUPTED)
+        sys.exit(status if isinstance(status, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -40,6 +75,9 @@ class Group(click.Group):
                 raise
             click.echo(f"Error: {error}", err=True)
             ctx.exit(USER_ERROR)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: no output was written.", err=True)
+            ctx.exit(INTERRUPTED)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,6 +103,8 @@ def cli(ctx: click.Context, log_format: str | None, verbose: int, quiet: bool, d
     from .log import configure
 
     configure(log_format, -1 if quiet else verbose)
+    if verbose < 2:
+        warnings.filterwarnings("ignore")  # library chatter; -vv shows it
     ctx.obj = {"debug": debug, "quiet": quiet}
 
 
@@ -163,7 +203,10 @@ _generator_option = click.option(
     "-g", "--generator", required=True, help="Generator name (see 'tabular-engine plugins')."
 )
 _seed_option = click.option(
-    "--seed", type=int, default=None, help="Seed for reproducible output; random when left out."
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed (0 to 4294967295) for reproducible output; random when left out.",
 )
 _param_option = click.option(
     "-p",
@@ -184,8 +227,8 @@ _rows_option = click.option(
     "--rows",
     "num_rows",
     required=True,
-    type=int,
-    help="Rows to generate (0 writes only the header).",
+    type=Rows(),
+    help="Rows to generate, e.g. 1000 or 1e6 (0 writes only the header).",
 )
 _validate_option = click.option(
     "--validate/--no-validate",
@@ -199,7 +242,9 @@ def _parse_params(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ParameterError(f"-p {pair!r}: write parameters as KEY=VALUE, e.g. -p epochs=10")
+            raise ParameterError(
+                f"-p {pair!r}: write parameters as KEY=VALUE, e.g. -p enforce_rounding=false"
+            )
         params[key.strip()] = value
     return params
 
@@ -256,9 +301,16 @@ def fit_command(
 ) -> None:
     """Fit a generator on INPUT and save the model to a file."""
     from .errors import OutputError
+    from .io import TABLE_SUFFIXES
 
     if not output.parent.is_dir():
         raise OutputError(f"output folder {str(output.parent)!r} does not exist; create it first")
+    if output.suffix.lower() in TABLE_SUFFIXES:
+        raise OutputError(
+            f"{str(output)!r} would hold a model, not a table; name it e.g. "
+            f"{output.with_suffix('.model').name}"
+        )
+    _check_not_input(input_path, output)
     model = _fit(input_path, generator, seed, params, metadata_path)
     model.save(output)
     _say(f"model saved to {output}")
@@ -285,6 +337,7 @@ def sample_command(
 
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
+    _check_not_input(model_path, output)
     model = load(model_path)
     _write_sample(model, num_rows, output, seed, validate)
 
@@ -320,15 +373,32 @@ def generate(
 
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
+    _check_not_input(input_path, output)
     model = _fit(input_path, generator, seed, params, metadata_path)
-    _write_sample(model, num_rows, output, seed, validate)
+    # one seed for both steps, so the seed printed after fitting reproduces the output
+    _write_sample(model, num_rows, output, model.seed, validate)
+
+
+def _check_not_input(input_path: Path, output: Path) -> None:
+    from .errors import OutputError
+
+    inputs = [input_path, *(input_path.iterdir() if input_path.is_dir() else [])]
+    if output.exists() and any(output.resolve() == path.resolve() for path in inputs):
+        raise OutputError(
+            f"output {str(output)!r} is the input; writing it would destroy the real data. "
+            "Choose another output file"
+        )
 
 
 def _write_sample(
     model: Model, num_rows: int, output: Path, seed: int | None, validate: bool
 ) -> None:
     from .io import write_table
+    from .model import new_seed
 
+    if seed is None:
+        seed = new_seed()
+        _say(f"sampling with seed {seed} (pass --seed {seed} to repeat this output)")
     started = time.perf_counter()
     findings: Counter = Counter()
     chunks = model.sample_chunks(num_rows, seed=seed)
@@ -451,5 +521,10 @@ def _with_progress(chunks: Iterable[pd.DataFrame], total: int) -> Iterator[pd.Da
         progress.finish()
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary files are removed
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="tabular-engine")

@@ -142,6 +142,10 @@ class TableCodec:
                     f"{_first_bad(series)!r}; mark it categorical in the metadata"
                 ) from None
         plan.datetime_format = extra.get("datetime_format")
+        if plan.datetime_format is None and not pd.api.types.is_datetime64_any_dtype(series):
+            from .metadata import detect_datetime_format
+
+            plan.datetime_format = detect_datetime_format(series.dropna())
         parsed = _parse_datetimes(plan, series)
         plan.timezone = str(parsed.dt.tz) if parsed.dt.tz is not None else None
         seconds = _seconds(parsed)
@@ -218,6 +222,18 @@ class TableCodec:
                 columns[plan.name] = values.where(values.notna(), NULL).to_numpy()
         model = pd.DataFrame(columns, index=range(len(frame)))
         return model[self.numerical + self.categorical]
+
+    def observed(self, model: pd.DataFrame, name: str) -> np.ndarray:
+        """Rows of numerical model column ``name`` that hold a real number.
+
+        The others hold a placeholder (their value is missing or infinite, and the
+        companion ``#special`` column says which), so a backend fitting a marginal
+        distribution should leave them out.
+        """
+        plan = next(plan for plan in self.plans if plan.name == name)
+        if plan.special is None:
+            return np.ones(len(model), dtype=bool)
+        return (model[plan.special] == _VALUE).to_numpy()
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -306,15 +322,15 @@ def _parse_datetimes(plan: ColumnPlan, series: pd.Series) -> pd.Series:
 
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series
+    utc = bool(plan.datetime_format and plan.datetime_format.endswith(("Z", "%z")))
     try:
-        if plan.datetime_format and plan.datetime_format.endswith("Z"):
-            return pd.to_datetime(series, format=plan.datetime_format, utc=True)
-        return pd.to_datetime(series, format=plan.datetime_format)
+        return pd.to_datetime(series, format=plan.datetime_format, utc=utc)
     except (ValueError, TypeError) as error:
+        first_line = str(error).splitlines()[0]
         raise MetadataError(
             f"column {plan.name!r} is marked datetime (format {plan.datetime_format!r}) but "
-            f"a value does not parse: {error}; fix datetime_format in the metadata or mark "
-            "the column categorical"
+            f"a value does not parse ({first_line}); fix datetime_format in the metadata or "
+            "mark the column categorical"
         ) from None
 
 
@@ -352,7 +368,8 @@ def _numbers_as_dtype(numbers: np.ndarray, dtype: str) -> Any:
         finite = np.isfinite(numbers)
         if finite.all() and dtype[0] != "I" and dtype[0] != "U":
             return numbers.astype(dtype)
-        values = pd.array(np.where(finite, numbers, 0).astype("int64"), dtype="Int64")
+        nullable = dtype if dtype[0] in "IU" else dtype.capitalize().replace("Uint", "UInt")
+        values = pd.array(np.where(finite, numbers, 0).astype("int64"), dtype=nullable)
         values[~finite] = pd.NA
         return values
     return pd.Series(numbers).astype(dtype if dtype.startswith("float") else "float64")
@@ -375,10 +392,12 @@ def _datetimes(plan: ColumnPlan, seconds: np.ndarray) -> pd.Series:
     finite = np.isfinite(seconds)
     nanoseconds = np.where(finite, seconds, 0).astype("int64") * 1_000_000_000
     stamps = pd.Series(pd.to_datetime(nanoseconds, unit="ns")).where(finite, pd.NaT)
+    if plan.timezone is not None:
+        stamps = stamps.dt.tz_localize("UTC").dt.tz_convert(plan.timezone)
     if plan.datetime_format is None:
-        if plan.timezone is not None:
-            return stamps.dt.tz_localize("UTC").dt.tz_convert(plan.timezone)
-        return stamps.astype(plan.dtype) if plan.dtype.startswith("datetime64") else stamps
+        if plan.timezone is None and plan.dtype.startswith("datetime64"):
+            return stamps.astype(plan.dtype)
+        return stamps
     text = stamps.dt.strftime(plan.datetime_format)
     return text.where(finite, np.nan)
 

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 TABLE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(
+    r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)$", re.IGNORECASE
+)
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 _BOOLEAN_TEXT = {"true": True, "false": False}
 
@@ -106,11 +109,17 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         except Exception as error:
             raise InputError(f"input file {str(path)!r} is not readable Parquet: {error}") from None
     else:
-        _check_csv_header(path)
+        delimiter = _check_csv_header(path)
         try:
-            frame = pd.read_csv(path, dtype=str, skipinitialspace=False)
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            raise InputError(f"input file {str(path)!r} is not readable CSV: {error}") from None
+            frame = pd.read_csv(path, dtype=str, sep=delimiter, encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"input file {str(path)!r} is not UTF-8 text ({error.reason} at byte "
+                f"{error.start}); save it as UTF-8 and try again"
+            ) from None
+        except pd.errors.ParserError as error:
+            reason = " ".join(str(error).split())
+            raise InputError(f"input file {str(path)!r} is not readable CSV: {reason}") from None
         frame = frame.apply(_typed_column)
     if len(frame) == 0:
         raise InputError(
@@ -119,24 +128,40 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     return _checked_frame(frame, path.stem)
 
 
-def _check_csv_header(path: Path) -> None:
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        header = next(csv.reader(handle), [])
-    duplicated = sorted(name for name, n in Counter(header).items() if n > 1)
+def _check_csv_header(path: Path) -> str:
+    """Check the header row and return the delimiter (comma, semicolon, tab or pipe)."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        sample = handle.read(64 * 1024)
+    try:
+        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    header = next(csv.reader(sample.splitlines()[:1], delimiter=delimiter), [])
+    duplicated = sorted(name for name, n in Counter(header).items() if n > 1 and name)
     if duplicated:
         raise InputError(
             f"input file {str(path)!r} has duplicate column names: {', '.join(duplicated)}; "
             "rename them so every column name is unique"
         )
+    unnamed = [str(number) for number, name in enumerate(header, 1) if not name.strip()]
+    if unnamed:
+        raise InputError(
+            f"input file {str(path)!r}: column(s) {', '.join(unnamed)} of the header have no "
+            "name; give every column a name"
+        )
+    return delimiter
 
 
 def _typed_column(text: pd.Series) -> pd.Series:
     """Give a column read as text the narrowest type that keeps every value as written."""
     import pandas as pd
 
-    values = text.dropna()
+    blank = text.str.strip().eq("")
+    values = text[~blank].dropna()
     if len(values) == 0:
-        return text.astype("float64")
+        return text.where(~blank).astype("float64")
+    if blank.any() and values.str.strip().str.match(_NUMBER).all():
+        text = text.where(~blank)  # blank cells in a numeric column are missing values
     lowered = values.str.strip().str.lower()
     if lowered.isin(_BOOLEAN_TEXT).all():
         return text.str.strip().str.lower().map(_BOOLEAN_TEXT).astype("boolean")
@@ -178,12 +203,19 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` that replaces it only if the block succeeds."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
+    os.chmod(temporary, 0o666 & ~_umask())
     try:
         yield Path(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_table(chunks: Iterable[pd.DataFrame], path: Path) -> int:
@@ -216,13 +248,22 @@ def _write_parquet(chunks: Iterable[pd.DataFrame], path: Path) -> int:
     try:
         for chunk in chunks:
             if writer is None:
-                table = pa.Table.from_pandas(chunk, preserve_index=False)
-                writer = pq.ParquetWriter(path, table.schema)
-            else:
-                table = pa.Table.from_pandas(chunk, schema=writer.schema, preserve_index=False)
+                writer = pq.ParquetWriter(path, _parquet_schema(chunk))
+            table = pa.Table.from_pandas(chunk, schema=writer.schema, preserve_index=False)
             writer.write_table(table)
             rows += len(chunk)
     finally:
         if writer is not None:
             writer.close()
     return rows
+
+
+def _parquet_schema(chunk: pd.DataFrame) -> Any:
+    """The Parquet schema of ``chunk``; text columns are strings even with no value in it."""
+    import pyarrow as pa
+
+    schema = pa.Schema.from_pandas(chunk, preserve_index=False)
+    for index, field in enumerate(schema):
+        if pa.types.is_null(field.type) and chunk[field.name].dtype == object:
+            schema = schema.set(index, field.with_type(pa.string()))
+    return schema

@@ -24,7 +24,17 @@ SDTYPES = ("numerical", "categorical", "boolean", "datetime", "id")
 SPEC_VERSION = "V1"
 
 #: Formats tried when pandas cannot guess one (month strings such as ``Mar-2018``).
-EXTRA_DATETIME_FORMATS = ("%b-%Y", "%b %Y", "%Y-%m", "%d-%b-%Y", "%m/%Y", "%B %Y")
+EXTRA_DATETIME_FORMATS = (
+    "%b-%Y",
+    "%b %Y",
+    "%Y-%m",
+    "%d-%b-%Y",
+    "%m/%Y",
+    "%B %Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+)
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|[a-z]Id$|ID$)", re.IGNORECASE)
 
 
@@ -135,6 +145,52 @@ class Metadata:
                 )
 
 
+def check_sdtypes(dataset: dict[str, pd.DataFrame], metadata: Metadata) -> None:
+    """Raise MetadataError when a column's values cannot be what its sdtype says."""
+    import pandas as pd
+
+    for table_name, table in metadata.tables.items():
+        frame = dataset[table_name]
+        for name, column in table.columns.items():
+            series = frame[name]
+            values = series.dropna()
+            where = f"table {table_name!r}, column {name!r}"
+            if column.sdtype == "numerical" and not pd.api.types.is_numeric_dtype(series.dtype):
+                bad = values[pd.to_numeric(values, errors="coerce").isna()]
+                if len(bad):
+                    raise MetadataError(
+                        f"{where} is marked numerical but holds {bad.iloc[0]!r}; mark it "
+                        "categorical in the metadata, or fix the value"
+                    )
+            if column.sdtype == "datetime":
+                _check_datetimes(where, series, column.extra.get("datetime_format"))
+
+
+def _check_datetimes(where: str, series: pd.Series, fmt: str | None) -> None:
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise MetadataError(
+            f"{where} is marked datetime but holds numbers; mark it numerical, or give dates "
+            "as text with a datetime_format"
+        )
+    values = series.dropna()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        utc = bool(fmt and fmt.endswith(("%z", "Z")))
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc)
+    bad = values[parsed.isna()]
+    if len(bad):
+        hint = f"datetime_format {fmt!r}" if fmt else "no datetime_format"
+        raise MetadataError(
+            f"{where} is marked datetime ({hint}) but {bad.iloc[0]!r} does not parse; fix "
+            "datetime_format in the metadata (strftime codes, e.g. %Y-%m-%d) or mark the "
+            "column categorical"
+        )
+
+
 def _table_from_dict(table: Any, where: str) -> Table:
     if not isinstance(table, dict) or not isinstance(table.get("columns"), dict):
         raise MetadataError(f"{where}: expected an object with a 'columns' object")
@@ -216,15 +272,23 @@ def detect_datetime_format(values: pd.Series) -> str | None:
     first = values.iloc[0]
     if first.strip().lstrip("-").replace(".", "", 1).isdigit():
         return None
-    candidates = [guess_datetime_format(first), *list(EXTRA_DATETIME_FORMATS)]
-    for candidate in candidates:
+    samples = list(dict.fromkeys(values.head(50)))[:10]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns when dayfirst disagrees with a guess
+        guessed = [
+            guess_datetime_format(value, dayfirst=dayfirst)
+            for value in samples
+            for dayfirst in (False, True)
+        ]
+    for candidate in dict.fromkeys([*guessed, *EXTRA_DATETIME_FORMATS]):
         if candidate is None:
             continue
         if candidate.endswith("%z") and first.endswith("Z"):
             candidate = candidate[:-2] + "Z"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            parsed = pd.to_datetime(values, format=candidate, errors="coerce")
+            utc = candidate.endswith(("%z", "Z"))
+            parsed = pd.to_datetime(values, format=candidate, errors="coerce", utc=utc)
         if parsed.notna().all():
             return candidate
     return None

@@ -47,6 +47,20 @@ def block_seed(seed: int, block: int) -> int:
     return int(np.random.SeedSequence([seed, block]).generate_state(1)[0])
 
 
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | None:
+    """``seed`` if it is None or a whole number from 0 to 2**32 - 1, else ParameterError."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ParameterError(f"{name} must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ParameterError(f"{name} must be from 0 to {MAX_SEED}, got {seed}")
+    return int(seed)
+
+
 def check_num_rows(num_rows: Any, name: str = "num_rows") -> int:
     if isinstance(num_rows, bool) or not isinstance(num_rows, (int, np.integer)):
         raise ParameterError(f"{name} must be a whole number of rows, got {num_rows!r}")
@@ -76,6 +90,7 @@ class Model:
         import pandas as pd
 
         num_rows = check_num_rows(num_rows)
+        seed = check_seed(seed)
         if self.generator.kind is not Kind.SINGLE_TABLE:
             return self._draw(num_rows, seed if seed is not None else new_seed(), 0)
         chunks = list(self.sample_chunks(num_rows, chunk_rows=max(num_rows, 1), seed=seed))
@@ -93,9 +108,15 @@ class Model:
         import pandas as pd
 
         num_rows = check_num_rows(num_rows)
-        chunk_rows = check_num_rows(chunk_rows, "chunk_rows")
-        if chunk_rows == 0:
-            raise ParameterError("chunk_rows must be at least 1")
+        if (
+            isinstance(chunk_rows, bool)
+            or not isinstance(chunk_rows, (int, np.integer))
+            or (chunk_rows < 1)
+        ):
+            raise ParameterError(
+                f"chunk_rows must be a whole number, at least 1, got {chunk_rows!r}"
+            )
+        seed = check_seed(seed)
         if self.generator.kind is not Kind.SINGLE_TABLE:
             raise ParameterError(
                 f"sample_chunks streams one table; generator {self.generator.name!r} makes "

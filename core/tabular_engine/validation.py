@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,30 +79,45 @@ def infer_schemas(dataset: dict[str, pd.DataFrame], metadata: Metadata) -> dict[
 def load_schema(path: Path) -> str:
     """Read a pandera schema file (JSON or YAML) and return it as pandera JSON."""
     pa = _pandera()
-    if not path.exists():
+    if not path.is_file():
         raise InputError(f"schema file {str(path)!r} does not exist")
+    text = path.read_text()
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            return pa.DataFrameSchema.from_yaml(path).to_json()
-        return pa.DataFrameSchema.from_json(path.read_text()).to_json()
+            schema = pa.DataFrameSchema.from_yaml(text)
+        else:
+            if json.loads(text).get("schema_type") != "dataframe":
+                raise ValueError('it has no "schema_type": "dataframe"')
+            schema = pa.DataFrameSchema.from_json(text)
     except Exception as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InputError(
-            f"schema file {str(path)!r} is not a pandera schema: {error}; write one with "
+            f"schema file {str(path)!r} is not a pandera schema ({reason}); write one with "
             "pandera's DataFrameSchema.to_json() or to_yaml()"
         ) from None
+    if not schema.columns:
+        raise InputError(f"schema file {str(path)!r} checks no column; add columns to it")
+    return schema.to_json()
 
 
 def parse_datetimes(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """``frame`` with datetime text columns parsed (unparseable values become NaT)."""
+    """``frame`` with datetime columns as naive UTC timestamps (unparseable text is NaT)."""
     import pandas as pd
 
     parsed = frame.copy()
     for name, column in table.columns.items():
-        if column.sdtype == "datetime" and name in frame and frame[name].dtype == object:
+        if column.sdtype != "datetime" or name not in frame:
+            continue
+        series = frame[name]
+        if not pd.api.types.is_datetime64_any_dtype(series.dtype):
             fmt = column.extra.get("datetime_format")
-            utc = bool(fmt and fmt.endswith("Z"))
-            stamps = pd.to_datetime(frame[name], format=fmt, errors="coerce", utc=utc)
-            parsed[name] = stamps.dt.tz_localize(None) if utc else stamps
+            utc = bool(fmt and fmt.endswith(("Z", "%z")))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                series = pd.to_datetime(series, format=fmt, errors="coerce", utc=utc)
+        if series.dt.tz is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        parsed[name] = series
     return parsed
 
 

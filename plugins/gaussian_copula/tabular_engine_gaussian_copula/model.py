@@ -38,7 +38,13 @@ _UNIVARIATES = {
     "gamma": "copulas.univariate.GammaUnivariate",
     "gaussian_kde": "copulas.univariate.GaussianKDE",
 }
-assert set(_UNIVARIATES) == set(DISTRIBUTIONS)
+assert set(_UNIVARIATES) | {"empirical"} == set(DISTRIBUTIONS)
+
+#: A numerical column is "discrete" (see the discrete_marginals parameter) when it has at
+#: most this many distinct values, or one value holds at least this share of its rows.
+DISCRETE_MAX_VALUES = 50
+POINT_MASS_SHARE = 0.25
+HUGE = 1e100
 
 
 #: Normal scores at which each marginal's inverse CDF is tabulated (p from 1e-13 to 1 - 1e-13).
@@ -64,8 +70,8 @@ class CopulaSampler:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tables = [
-                _monotone(np.asarray(u.percent_point(probabilities), dtype="float64"))
-                for u in copula.univariates
+                _monotone(np.asarray(u.percent_point(probabilities), dtype="float64"), name)
+                for name, u in zip(copula.columns, copula.univariates, strict=True)
             ]
         return cls(list(copula.columns), factor, np.vstack(tables))
 
@@ -79,12 +85,55 @@ class CopulaSampler:
         return pd.DataFrame(values, index=range(num_rows))
 
 
-def _monotone(table: np.ndarray) -> np.ndarray:
+def _monotone(table: np.ndarray, column: str) -> np.ndarray:
     """Fill gaps (NaN at extreme probabilities) and force a non-decreasing table."""
     finite = np.isfinite(table)
+    if not finite.any():
+        raise ParameterError(
+            f"the distribution fitted to column {column!r} is unusable (its inverse CDF has no "
+            f'finite value); pass -p \'numerical_distributions={{"{column}": "empirical"}}\''
+        )
     if not finite.all():
         table = np.interp(Z_GRID, Z_GRID[finite], table[finite])
     return np.maximum.accumulate(table)
+
+
+@dataclass
+class EmpiricalMarginal:
+    """A column's observed distribution, as rank intervals of [0, 1] ordered by value.
+
+    Each distinct value owns an interval as wide as its share of rows, so point masses
+    (82% zeros, a handful of loan terms) come back at their real rates and the order of
+    values, hence the copula's correlations, is kept.
+    """
+
+    values: np.ndarray
+    bounds: np.ndarray  # len(values) + 1 cumulative shares, from 0 to 1
+
+    @classmethod
+    def fit(cls, observed: np.ndarray) -> EmpiricalMarginal:
+        values, counts = np.unique(observed, return_counts=True)
+        bounds = np.concatenate([[0.0], np.cumsum(counts) / counts.sum()])
+        bounds[-1] = 1.0
+        return cls(values, bounds)
+
+    def to_uniform(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        index = np.clip(np.searchsorted(self.values, x), 0, len(self.values) - 1)
+        return rng.uniform(self.bounds[index], self.bounds[index + 1])
+
+    def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        index = np.searchsorted(self.bounds, u, side="right") - 1
+        return self.values[np.clip(index, 0, len(self.values) - 1)]
+
+
+def _is_discrete(observed: np.ndarray) -> bool:
+    """Point masses, or values so large that no parametric fit survives (|x| > 1e100)."""
+    if len(observed) == 0:
+        return False
+    if np.abs(observed).max() > HUGE or not np.isfinite(np.ptp(observed)):
+        return True
+    _, counts = np.unique(observed, return_counts=True)
+    return len(counts) <= DISCRETE_MAX_VALUES or counts.max() >= POINT_MASS_SHARE * len(observed)
 
 
 @dataclass
@@ -94,6 +143,7 @@ class GaussianCopulaModel:
     table_name: str
     codec: TableCodec
     encoders: dict[str, UniformEncoder]
+    empirical: dict[str, EmpiricalMarginal]
     copula: GaussianMultivariate | None
     sampler: CopulaSampler | None
     enforce_min_max_values: bool
@@ -119,13 +169,19 @@ class GaussianCopulaModel:
         progress.advance(1)
         encoders = {name: _fit_encoder(encoded, name) for name in codec.categorical}
         numeric = _to_numeric(encoded, encoders)
+        empirical = _empirical_marginals(codec, encoded, distributions, params)
+        rng = np.random.default_rng(seed)
+        for name, marginal in empirical.items():
+            uniform = marginal.to_uniform(numeric[name].to_numpy(), rng)
+            observed = codec.observed(encoded, name)
+            numeric[name] = np.where(observed, uniform, rng.uniform(size=len(numeric)))
         progress.advance(1)
         copula = sampler = None
         if len(numeric.columns):
             from copulas.multivariate import GaussianMultivariate
 
             marginals = {
-                name: _UNIVARIATES[_marginal(name, codec, distributions, params)]
+                name: _UNIVARIATES[_marginal(name, codec, empirical, distributions, params)]
                 for name in numeric.columns
             }
             copula = GaussianMultivariate(distribution=marginals, random_state=seed)
@@ -139,6 +195,7 @@ class GaussianCopulaModel:
             table_name,
             codec,
             encoders,
+            empirical,
             copula,
             sampler,
             params["enforce_min_max_values"],
@@ -151,6 +208,8 @@ class GaussianCopulaModel:
             model_frame = pd.DataFrame(index=range(num_rows))
         else:
             model_frame = self.sampler.sample(num_rows, seed)
+            for name, marginal in self.empirical.items():
+                model_frame[name] = marginal.from_uniform(model_frame[name].to_numpy())
             for name, encoder in self.encoders.items():
                 model_frame[name] = encoder.reverse_transform(model_frame[[name]])[name]
         table = self.codec.decode(
@@ -184,16 +243,41 @@ def _distributions(params: dict[str, Any], columns: dict, table: str) -> dict[st
     return dict(chosen)
 
 
-def _marginal(
-    name: str, codec: TableCodec, distributions: dict[str, str], params: dict[str, Any]
-) -> str:
-    """The marginal of one model column.
+def _empirical_marginals(
+    codec: TableCodec,
+    encoded: pd.DataFrame,
+    distributions: dict[str, str],
+    params: dict[str, Any],
+) -> dict[str, EmpiricalMarginal]:
+    """The numerical columns modelled by their observed distribution, fitted."""
+    chosen = {}
+    for name in codec.numerical:
+        observed = encoded[name].to_numpy()[codec.observed(encoded, name)]
+        distribution = distributions.get(name, params["default_distribution"])
+        automatic = (
+            name not in distributions
+            and params["discrete_marginals"] == "empirical"
+            and _is_discrete(observed)
+        )
+        if distribution == "empirical" or automatic:
+            chosen[name] = EmpiricalMarginal.fit(observed)
+    return chosen
 
-    Categories are encoded by rdt's UniformEncoder, whose output is uniform on [0, 1] by
-    construction, so their marginal is ``uniform``: exact, and no distribution to fit
-    (SDV fits its default distribution to them too, which only approximates this).
+
+def _marginal(
+    name: str,
+    codec: TableCodec,
+    empirical: dict[str, EmpiricalMarginal],
+    distributions: dict[str, str],
+    params: dict[str, Any],
+) -> str:
+    """The copula marginal of one model column.
+
+    Categories (rdt's UniformEncoder) and empirical columns are uniform on [0, 1] by
+    construction, so their marginal is ``uniform``: exact, with nothing to fit (SDV fits
+    its default distribution to categories too, which only approximates this).
     """
-    if name in codec.categorical:
+    if name in codec.categorical or name in empirical:
         return "uniform"
     return distributions.get(name, params["default_distribution"])
 

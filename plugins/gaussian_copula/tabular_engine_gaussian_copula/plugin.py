@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from tabular_engine.progress import Progress
 
 NAME = "gaussian_copula"
-DISTRIBUTIONS = ("norm", "beta", "truncnorm", "uniform", "gamma", "gaussian_kde")
+DISTRIBUTIONS = ("norm", "beta", "truncnorm", "uniform", "gamma", "gaussian_kde", "empirical")
 
 GENERATOR = GeneratorInfo(
     name=NAME,
@@ -33,6 +33,15 @@ GENERATOR = GeneratorInfo(
             dict,
             {},
             help='Per-column marginals overriding the default, e.g. {"Age": "norm"}.',
+        ),
+        Parameter(
+            "discrete_marginals",
+            str,
+            "empirical",
+            help="Numerical columns with point masses (at most 50 distinct values, or one value "
+            "in at least 25% of rows, such as zero-inflated amounts) use their empirical "
+            "distribution ('empirical'), or default_distribution as SDV does ('default').",
+            choices=("empirical", "default"),
         ),
         Parameter(
             "enforce_min_max_values",
