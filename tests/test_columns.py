@@ -139,3 +139,12 @@ def test_many_categories_are_capped_and_drawn_back_at_their_frequencies(loans_pa
     pd.testing.assert_frame_equal(back, codec.decode(big, seed=3))
     assert codec.table.columns["state"].sdtype == "categorical"
     assert model["state"].nunique() <= 20
+
+
+def test_free_text_columns_are_reported(loans_path):
+    from tabular_engine.io import read_table
+
+    loans = read_table(loans_path)
+    codec = TableCodec.fit(loans, detect_table(loans))
+    assert [w for w in codec.warnings if "'emp_title' looks like free text" in w]
+    assert not [w for w in codec.warnings if "'state'" in w]

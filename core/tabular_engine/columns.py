@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
     from .metadata import Table
 
+#: A categorical column with more distinct values than both of these (a count, and a share
+#: of rows) is reported as likely free text: its real values reappear in synthetic rows.
+FREE_TEXT_VALUES = 100
+FREE_TEXT_SHARE = 0.2
+
 NULL = "__null__"
 RARE = "__rare__"
 SPECIAL_SUFFIX = "#special"
@@ -74,6 +79,7 @@ class TableCodec:
     numerical: list[str] = field(default_factory=list)
     categorical: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     max_categories: int | None = None
 
     @classmethod
@@ -113,6 +119,12 @@ class TableCodec:
             return
         self.categorical.append(name)
         distinct = series.nunique(dropna=False)
+        if distinct > FREE_TEXT_VALUES and distinct > FREE_TEXT_SHARE * len(series):
+            self.warnings.append(
+                f"column {name!r} looks like free text or an identifier ({distinct:,} distinct "
+                f"values in {len(series):,} rows): synthetic rows reuse its real values; mark "
+                "it as an id in the metadata, or drop it, if those values are sensitive"
+            )
         if self.max_categories is not None and distinct > self.max_categories:
             self._learn_rare(plan, series, distinct)
 

@@ -165,6 +165,8 @@ class GaussianCopulaModel:
         codec = TableCodec.fit(frame, table)
         for note in codec.notes:
             logger.info("column handling", table=table_name, note=note)
+        for warning in codec.warnings:
+            logger.warning("column handling", table=table_name, note=warning)
         encoded = codec.encode(frame)
         progress.advance(1)
         encoders = {name: _fit_encoder(encoded, name) for name in codec.categorical}
