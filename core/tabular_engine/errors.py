@@ -47,3 +47,7 @@ class OutputError(TabularEngineError):
 
 class BudgetError(TabularEngineError):
     """A privacy budget could not be reserved, committed or released."""
+
+
+class ExecutorError(TabularEngineError):
+    """A distributed executor (a Dask cluster) cannot be reached or lost its workers."""

@@ -93,16 +93,7 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     import pandas as pd
 
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"input file {str(path)!r} does not exist")
-    if path.is_dir():
-        raise InputError(f"input {str(path)!r} is a folder; give a CSV or Parquet file")
-    fmt = table_format(path)
-    if path.stat().st_size == 0:
-        raise InputError(
-            f"input file {str(path)!r} is empty (0 bytes); it needs a header row "
-            "and at least one data row"
-        )
+    fmt = check_input_file(path)
     if fmt == "parquet":
         try:
             frame = pd.read_parquet(path)
@@ -120,12 +111,27 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         except pd.errors.ParserError as error:
             reason = " ".join(str(error).split())
             raise InputError(f"input file {str(path)!r} is not readable CSV: {reason}") from None
-        frame = frame.apply(_typed_column)
+        frame = type_text_columns(frame)
     if len(frame) == 0:
         raise InputError(
             f"input file {str(path)!r} has a header but no rows; a generator needs at least one row"
         )
     return _checked_frame(frame, path.stem)
+
+
+def check_input_file(path: Path) -> str:
+    """Fail when ``path`` is not a non-empty CSV or Parquet file; return its format."""
+    if not path.exists():
+        raise InputError(f"input file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise InputError(f"input {str(path)!r} is a folder; give a CSV or Parquet file")
+    fmt = table_format(path)
+    if path.stat().st_size == 0:
+        raise InputError(
+            f"input file {str(path)!r} is empty (0 bytes); it needs a header row "
+            "and at least one data row"
+        )
+    return fmt
 
 
 def _check_csv_header(path: Path) -> str:
@@ -150,6 +156,11 @@ def _check_csv_header(path: Path) -> str:
             "name; give every column a name"
         )
     return delimiter
+
+
+def type_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Type each column of a table read as text (missing cells NaN), as CSV input is typed."""
+    return frame.apply(_typed_column)
 
 
 def _typed_column(text: pd.Series) -> pd.Series:

@@ -80,6 +80,8 @@ class Model:
     seed: int
     schemas: dict[str, str] = field(default_factory=dict)
     core_version: str = ""
+    #: SHA-256 of the saved payload when loaded from a file ("" for a model in memory).
+    payload_sha256: str = ""
 
     @property
     def table_names(self) -> list[str]:
@@ -97,13 +99,22 @@ class Model:
         return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
     def sample_chunks(
-        self, num_rows: int, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, seed: int | None = None
+        self,
+        num_rows: int,
+        *,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        seed: int | None = None,
+        first_row: int = 0,
     ) -> Iterator[pd.DataFrame]:
         """Yield ``num_rows`` rows of a single table in chunks of ``chunk_rows``.
 
         Only one block and one chunk are in memory at a time. With the same seed the
         rows are identical whatever ``chunk_rows`` is. ``num_rows=0`` yields one empty
         frame with the right columns and types.
+
+        ``first_row`` (a multiple of ``BLOCK_ROWS``) starts further into the sample drawn
+        with ``seed``: the rows are those from ``first_row`` on of one long sample, so
+        ranges of it can be drawn apart (on several machines) and joined.
         """
         import pandas as pd
 
@@ -117,6 +128,9 @@ class Model:
                 f"chunk_rows must be a whole number, at least 1, got {chunk_rows!r}"
             )
         seed = check_seed(seed)
+        first_row = check_num_rows(first_row, "first_row")
+        if first_row % BLOCK_ROWS:
+            raise ParameterError(f"first_row must be a multiple of {BLOCK_ROWS}, got {first_row}")
         if self.generator.kind is not Kind.SINGLE_TABLE:
             raise ParameterError(
                 f"sample_chunks streams one table; generator {self.generator.name!r} makes "
@@ -129,9 +143,11 @@ class Model:
             return
         pending: list[pd.DataFrame] = []
         pending_rows = 0
-        for block, start in enumerate(range(0, num_rows, BLOCK_ROWS)):
+        first_block = first_row // BLOCK_ROWS
+        for block, start in enumerate(range(0, num_rows, BLOCK_ROWS), start=first_block):
             rows = min(BLOCK_ROWS, num_rows - start)
-            pending.append(self._table(self._draw(rows, block_seed(seed, block), start)))
+            offset = first_row + start
+            pending.append(self._table(self._draw(rows, block_seed(seed, block), offset)))
             pending_rows += rows
             while pending_rows >= chunk_rows:
                 joined = pd.concat(pending, ignore_index=True)
@@ -247,4 +263,5 @@ def load(path: str | Path) -> Model:
         seed=manifest["seed"],
         schemas=manifest.get("schemas", {}),
         core_version=manifest.get("core_version", ""),
+        payload_sha256=manifest["payload_sha256"],
     )
