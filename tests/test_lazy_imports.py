@@ -1,4 +1,4 @@
-"""The core imports fast: no torch, sdv, rdt or copulas until a backend fits or samples."""
+"""The core imports fast: no torch, ctgan, sdv, rdt or copulas until a backend fits or samples."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ("torch", "sdv", "rdt", "copulas", "jax", "snsynth")
+HEAVY = ("torch", "ctgan", "sdv", "rdt", "copulas", "jax", "snsynth")
 
 PROBE = """
 import sys, runpy
