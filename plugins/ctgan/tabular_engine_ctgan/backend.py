@@ -231,9 +231,11 @@ class LibraryModel:
 
 
 def _explain(codec: TableCodec, generator: str, table: str, max_categories: int) -> None:
-    """Tell the user how columns were treated: notes at info, folded categories as warnings."""
+    """Tell the user how columns were treated: notes at info, the rest as warnings."""
     for note in codec.notes:
         logger.info("column handling", generator=generator, table=table, note=note)
+    for warning in codec.warnings:
+        logger.warning("column handling", generator=generator, table=table, note=warning)
     for plan in codec.plans:
         if plan.kept is None:
             continue
