@@ -208,3 +208,47 @@ def test_load_plugins_allow_list_leaves_out_the_others(site):
         check=True,
     )
     assert json.loads(listed.stdout) == []
+
+
+class BootstrapModel:
+    """A tiny model for GeneratorPlugin: resamples the real rows."""
+
+    def __init__(self, name: str, frame: pd.DataFrame) -> None:
+        self.name, self.frame = name, frame
+
+    @classmethod
+    def fit(cls, dataset, metadata, params, seed, progress):
+        ((name, frame),) = dataset.items()
+        return cls(name, frame)
+
+    def sample(self, num_rows, seed, row_offset):
+        return {self.name: self.frame.sample(num_rows, replace=True, random_state=seed)}
+
+
+def test_generator_plugin_provides_the_usual_hooks_and_imports_the_model_late():
+    from tabular_engine.backend import GeneratorPlugin
+
+    plugin = GeneratorPlugin(
+        GeneratorInfo("bootstrap", Kind.SINGLE_TABLE, "resample rows"),
+        model="test_plugins:BootstrapModel",
+    )
+    registry = build_registry(load_entry_points=False, extra_plugins=(plugin,))
+    frame = pd.DataFrame({"x": [1, 2, 3]})
+    state = registry.call(
+        "fit",
+        "bootstrap",
+        dataset={"t": frame},
+        metadata=detect({"t": frame}),
+        params={},
+        seed=1,
+        progress=NullProgress(),
+    )
+    assert isinstance(state, BootstrapModel)
+    sampled = registry.call("sample", "bootstrap", state=state, num_rows=5, seed=2, row_offset=0)
+    assert set(sampled["t"]["x"]) <= {1, 2, 3}
+    assert (
+        plugin.fit(generator="other", dataset={}, metadata=None, params={}, seed=0, progress=None)
+        is None
+    )
+    with pytest.raises(ValueError, match=r"package\.module:Class"):
+        GeneratorPlugin(plugin.info, model="no_colon")

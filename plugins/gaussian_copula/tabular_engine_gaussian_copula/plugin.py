@@ -1,16 +1,9 @@
-"""Hook implementations: cheap to import, the model code loads only when fitting."""
+"""The plugin: what the generator declares; its model loads only when fitting."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from tabular_engine.hookspecs import hookimpl
+from tabular_engine.backend import GeneratorPlugin
 from tabular_engine.types import GeneratorInfo, Kind, Parameter
-
-if TYPE_CHECKING:
-    import pandas as pd
-    from tabular_engine.metadata import Metadata
-    from tabular_engine.progress import Progress
 
 NAME = "gaussian_copula"
 DISTRIBUTIONS = ("norm", "beta", "truncnorm", "uniform", "gamma", "gaussian_kde", "empirical")
@@ -62,31 +55,6 @@ GENERATOR = GeneratorInfo(
 )
 
 
-@hookimpl
-def register_generators() -> list[GeneratorInfo]:
-    return [GENERATOR]
-
-
-@hookimpl
-def fit(
-    generator: str,
-    dataset: dict[str, pd.DataFrame],
-    metadata: Metadata,
-    params: dict[str, Any],
-    seed: int,
-    progress: Progress,
-) -> Any:
-    if generator != NAME:
-        return None
-    from .model import GaussianCopulaModel
-
-    return GaussianCopulaModel.fit(dataset, metadata, params, seed, progress)
-
-
-@hookimpl
-def sample(
-    generator: str, state: Any, num_rows: int, seed: int, row_offset: int
-) -> dict[str, pd.DataFrame] | None:
-    if generator != NAME:
-        return None
-    return state.sample(num_rows, seed, row_offset)
+plugin = GeneratorPlugin(
+    GENERATOR, model="tabular_engine_gaussian_copula.model:GaussianCopulaModel"
+)
