@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,7 @@ def fit(
     metadata: Any = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    fit_rows: int | None = None,
     **params: Any,
 ) -> Model:
     """Fit ``generator`` on ``data`` and return the fitted :class:`Model`.
@@ -72,6 +74,8 @@ def fit(
         metadata: a :class:`Metadata`, an SDV metadata dict, or a path to its JSON;
             detected from the data when left out.
         seed: makes fitting and sampling reproducible; random when left out.
+        fit_rows: fit on a uniform random sample of this many rows of ``data`` (a CSV
+            or Parquet file), read in a stream so the file may be larger than memory.
         **params: the generator's parameters; unknown names are an error.
     """
     from .validation import infer_schemas
@@ -80,10 +84,10 @@ def fit(
     info = registry.get(generator)
     seed = check_seed(seed)
     resolved_params = info.resolve_params(params)
-    dataset = read_dataset(data)
+    seed = seed if seed is not None else new_seed()
+    dataset = read_dataset(data) if fit_rows is None else _fit_sample(data, fit_rows, seed)
     resolved_metadata = resolve_metadata(metadata, dataset)
     _check_kind(info, dataset)
-    seed = seed if seed is not None else new_seed()
     schemas = infer_schemas(dataset, resolved_metadata)
     logger.info(
         "fitting", generator=generator, tables={n: len(f) for n, f in dataset.items()}, seed=seed
@@ -106,6 +110,25 @@ def fit(
         schemas=schemas,
         core_version=__version__,
     )
+
+
+def _fit_sample(data: Any, fit_rows: int, seed: int) -> dict[str, pd.DataFrame]:
+    """One table: a uniform random sample of ``fit_rows`` rows of the file ``data``."""
+    from .reservoir import read_sample
+
+    if not isinstance(data, (str, os.PathLike)) or Path(data).is_dir():
+        raise InputError(
+            "fit_rows samples the rows of one CSV or Parquet file; give its path "
+            "(a DataFrame already in memory can be sampled with frame.sample(n))"
+        )
+    sampled = read_sample(data, fit_rows, seed)
+    logger.info(
+        "fitting on a random sample of rows",
+        file=str(data),
+        rows_used=sampled.rows_used,
+        rows_total=sampled.rows_total,
+    )
+    return {Path(data).stem: sampled.frame}
 
 
 def _check_kind(info: GeneratorInfo, dataset: dict[str, pd.DataFrame]) -> None:
