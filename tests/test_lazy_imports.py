@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ("torch", "ctgan", "sdv", "rdt", "copulas", "jax", "snsynth")
+HEAVY = ("torch", "ctgan", "sdv", "rdt", "copulas", "jax", "snsynth", "dask", "distributed")
 
 PROBE = """
 import sys, runpy
@@ -28,6 +28,7 @@ print("HEAVY=" + ",".join(heavy))
         (["tabular-engine", "--help"], "from tabular_engine.cli import main; main()"),
         (["tabular-engine", "plugins"], "from tabular_engine.cli import main; main()"),
         (["tabular-engine", "plugins", "--json"], "from tabular_engine.cli import main; main()"),
+        (["tabular-engine", "sample", "--help"], "from tabular_engine.cli import main; main()"),
     ],
 )
 def test_no_heavy_module_is_imported(argv, code):

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .api import detect_metadata, fit, generators, validate
     from .errors import TabularEngineError
+    from .executors import sample_dataset
     from .metadata import Metadata
     from .model import Model, load
 
@@ -28,6 +29,7 @@ _EXPORTS = {
     "Model": "model",
     "Metadata": "metadata",
     "TabularEngineError": "errors",
+    "sample_dataset": "executors",
 }
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "fit",
     "generators",
     "load",
+    "sample_dataset",
     "validate",
 ]
 

@@ -105,7 +105,7 @@ def cli(ctx: click.Context, log_format: str | None, verbose: int, quiet: bool, d
     configure(log_format, -1 if quiet else verbose)
     if verbose < 2:
         warnings.filterwarnings("ignore")  # library chatter; -vv shows it
-    ctx.obj = {"debug": debug, "quiet": quiet}
+    ctx.obj = {"debug": debug, "quiet": quiet, "verbose": verbose}
 
 
 # -- plugins -------------------------------------------------------------------------------
@@ -235,6 +235,14 @@ _validate_option = click.option(
     default=True,
     help="Check the output against the real data's schema.",
 )
+_fit_rows_option = click.option(
+    "--fit-rows",
+    type=Rows(),
+    default=None,
+    metavar="N",
+    help="Fit on a uniform random sample of N rows, read from the file in a stream "
+    "(for inputs larger than memory); seeded by --seed.",
+)
 
 
 def _parse_params(pairs: Iterable[str]) -> dict[str, str]:
@@ -255,14 +263,18 @@ def _fit(
     seed: int | None,
     params: tuple[str, ...],
     metadata_path: Path | None,
+    fit_rows: int | None = None,
 ) -> Model:
     from .api import fit
 
     started = time.perf_counter()
+    data: Any = input_path
+    if fit_rows is not None:
+        data, seed = _fit_sample(input_path, fit_rows, seed)
     progress = _progress()
     try:
         model = fit(
-            input_path,
+            data,
             generator,
             metadata=metadata_path,
             seed=seed,
@@ -278,6 +290,21 @@ def _fit(
     return model
 
 
+def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict, int]:
+    """A random sample of ``fit_rows`` rows of the input, and the seed that drew it."""
+    from .model import check_seed, new_seed
+    from .reservoir import read_sample
+
+    seed = check_seed(seed, "--seed")
+    seed = new_seed() if seed is None else seed
+    sampled = read_sample(input_path, fit_rows, seed, option="--fit-rows")
+    _say(
+        f"read {sampled.rows_used:,} of {sampled.rows_total:,} rows of {input_path} to fit on "
+        f"(a uniform random sample, --fit-rows {fit_rows:,}, seed {seed})"
+    )
+    return {input_path.stem: sampled.frame}, seed
+
+
 @cli.command("fit")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @_generator_option
@@ -291,6 +318,7 @@ def _fit(
 @_seed_option
 @_param_option
 @_metadata_option
+@_fit_rows_option
 def fit_command(
     input_path: Path,
     generator: str,
@@ -298,6 +326,7 @@ def fit_command(
     seed: int | None,
     params: tuple[str, ...],
     metadata_path: Path | None,
+    fit_rows: int | None,
 ) -> None:
     """Fit a generator on INPUT and save the model to a file."""
     from .errors import OutputError
@@ -311,7 +340,7 @@ def fit_command(
             f"{output.with_suffix('.model').name}"
         )
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
     model.save(output)
     _say(f"model saved to {output}")
 
@@ -324,18 +353,69 @@ def fit_command(
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file, .csv or .parquet.",
+    help="Output file, .csv or .parquet; with --executor dask, a folder.",
 )
 @_seed_option
 @_validate_option
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process writes one file. dask: workers of a Dask cluster write a "
+    "Parquet dataset folder, one part per partition.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Dask scheduler to use, e.g. tcp://10.0.0.5:8786; a local cluster when left out.",
+)
+@click.option(
+    "--partitions",
+    type=int,
+    default=None,
+    metavar="P",
+    help="Parts to write (dask); default one per million rows, at least one per worker.",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Worker processes of the local Dask cluster; default one per CPU.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Keep the parts an interrupted dask run finished in OUTPUT; draw the others.",
+)
+@click.option(
+    "--connect-timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the Dask scheduler and its first worker.",
+)
 def sample_command(
-    model_path: Path, num_rows: int, output: Path, seed: int | None, validate: bool
+    model_path: Path,
+    num_rows: int,
+    output: Path,
+    seed: int | None,
+    validate: bool,
+    executor: str,
+    **dask_options: Any,
 ) -> None:
     """Sample ROWS rows from a saved MODEL into OUTPUT."""
     from .io import check_output_path
     from .model import check_num_rows, load
 
     check_num_rows(num_rows, "--rows")
+    if executor == "dask":
+        _sample_dataset(model_path, num_rows, output, seed, validate, **dask_options)
+        return
+    _refuse_dask_options(dask_options)
     check_output_path(output)
     _check_not_input(model_path, output)
     model = load(model_path)
@@ -357,6 +437,7 @@ def sample_command(
 @_param_option
 @_metadata_option
 @_validate_option
+@_fit_rows_option
 def generate(
     input_path: Path,
     generator: str,
@@ -366,6 +447,7 @@ def generate(
     params: tuple[str, ...],
     metadata_path: Path | None,
     validate: bool,
+    fit_rows: int | None,
 ) -> None:
     """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT."""
     from .io import check_output_path
@@ -374,9 +456,88 @@ def generate(
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
     # one seed for both steps, so the seed printed after fitting reproduces the output
     _write_sample(model, num_rows, output, model.seed, validate)
+
+
+_DASK_DEFAULTS = {"scheduler": None, "partitions": None, "workers": None, "resume": False}
+
+
+def _refuse_dask_options(options: dict[str, Any]) -> None:
+    for name, default in _DASK_DEFAULTS.items():
+        if options[name] != default:
+            raise ParameterError(
+                f"--{name} works with --executor dask only; add --executor dask (it writes a "
+                "Parquet dataset folder), or leave out --" + name
+            )
+
+
+def _sample_dataset(
+    model_path: Path,
+    num_rows: int,
+    output: Path,
+    seed: int | None,
+    validate: bool,
+    *,
+    scheduler: str | None,
+    partitions: int | None,
+    workers: int | None,
+    resume: bool,
+    connect_timeout: float,
+) -> None:
+    """``sample --executor dask``: a Parquet dataset folder written by Dask workers."""
+    from .executors import SamplingInterrupted, sample_dataset
+    from .executors.manifest import check_output_folder
+    from .executors.partitions import check_partitions
+    from .model import BLOCK_ROWS, load
+
+    check_partitions(partitions)
+    check_output_folder(output, resume)
+    model = load(model_path)
+    ctx = click.get_current_context()
+    progress = _progress()
+    try:
+        result = sample_dataset(
+            model,
+            num_rows,
+            output,
+            seed=seed,
+            partitions=partitions,
+            scheduler=scheduler,
+            workers=workers,
+            resume=resume,
+            validate=validate,
+            connect_timeout=connect_timeout,
+            quiet_warnings=ctx.obj.get("verbose", 0) < 2,
+            progress=progress,
+        )
+    except SamplingInterrupted as stop:
+        if stop.finished:
+            click.echo(
+                f"Interrupted: {stop.finished} of {stop.total} parts are finished in {output}; "
+                "run the same command with --resume to draw the others.",
+                err=True,
+            )
+        else:
+            click.echo("Interrupted: no output was written.", err=True)
+        ctx.exit(INTERRUPTED)
+    if result.requested_partitions and result.partitions < result.requested_partitions:
+        _say(
+            f"using {result.partitions} partition(s), not {result.requested_partitions}: "
+            f"a partition holds whole blocks of {BLOCK_ROWS:,} rows"
+        )
+    kept = (
+        f" ({len(result.written)} drawn now, {len(result.kept)} kept from before)"
+        if result.kept
+        else ""
+    )
+    _say(
+        f"wrote {result.rows:,} rows to {output} as {result.partitions} Parquet part(s){kept} "
+        f"on {result.workers} Dask worker(s) in {result.seconds:.1f} s (seed {result.seed})"
+    )
+    if validate:
+        _report(Counter(result.findings), model)
 
 
 def _check_not_input(input_path: Path, output: Path) -> None:
