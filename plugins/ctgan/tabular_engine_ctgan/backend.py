@@ -4,7 +4,8 @@ The ctgan library (DataCebo, BUSL-1.1) provides ``CTGAN`` and ``TVAE`` with one 
 constructor taking the hyper-parameters, ``fit(frame, discrete_columns)``, ``sample(n)``,
 one ``DataTransformer`` (Gaussian-mixture modes for numbers, one-hot for categories) and a
 public ``loss_values`` frame updated at the end of every epoch. This module wraps that
-shape once; each plugin's ``model.py`` only says what differs (:class:`Backend`).
+shape once; each plugin's ``model.py`` only says what differs (a :class:`Backend`, which
+its ``plugin.py`` hands to the core's ``GeneratorPlugin``).
 
 * :class:`EpochReporting` is mixed into the library's classes: it reports each epoch's
   losses as the epoch ends and keeps pickles free of GPU tensors.
@@ -111,6 +112,17 @@ class Backend:
     check: Callable[[dict[str, Any]], None]
     #: what the batch size must be a multiple of (CTGAN: pac, and even)
     batch_multiple: Callable[[dict[str, Any]], int] = lambda params: 1
+
+    def fit(
+        self,
+        dataset: dict[str, pd.DataFrame],
+        metadata: Metadata,
+        params: dict[str, Any],
+        seed: int,
+        progress: Progress,
+    ) -> LibraryModel:
+        """Train this generator: what ``tabular_engine.backend.GeneratorPlugin`` calls."""
+        return LibraryModel.fit(self, dataset, metadata, params, seed, progress)
 
 
 @dataclass

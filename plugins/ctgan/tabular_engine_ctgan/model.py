@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING, Any
 import ctgan
 import pandas as pd
 
-from .backend import Backend, EpochReporting, LibraryModel
+from .backend import Backend, EpochReporting
 from .parameters import check_batch_size_and_pac, check_layer_sizes, pac_multiple
 from .plugin import NAME
 
 if TYPE_CHECKING:
     import torch
-    from tabular_engine.metadata import Metadata
-    from tabular_engine.progress import Progress
 
 
 class CTGANSynthesizer(EpochReporting, ctgan.CTGAN):
@@ -65,13 +63,3 @@ BACKEND = Backend(
     check=check,
     batch_multiple=lambda params: pac_multiple(params["pac"]),
 )
-
-
-def fit(
-    dataset: dict[str, pd.DataFrame],
-    metadata: Metadata,
-    params: dict[str, Any],
-    seed: int,
-    progress: Progress,
-) -> LibraryModel:
-    return LibraryModel.fit(BACKEND, dataset, metadata, params, seed, progress)

@@ -1,18 +1,11 @@
-"""Hook implementations: cheap to import, torch and ctgan load only when fitting."""
+"""The plugin: what the generator declares; torch and ctgan load only when it fits."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from tabular_engine.hookspecs import hookimpl
+from tabular_engine.backend import GeneratorPlugin
 from tabular_engine.types import Capability, GeneratorInfo, Kind, Parameter
 
 from . import parameters as shared
-
-if TYPE_CHECKING:
-    import pandas as pd
-    from tabular_engine.metadata import Metadata
-    from tabular_engine.progress import Progress
 
 NAME = "ctgan"
 
@@ -107,31 +100,4 @@ GENERATOR = GeneratorInfo(
 )
 
 
-@hookimpl
-def register_generators() -> list[GeneratorInfo]:
-    return [GENERATOR]
-
-
-@hookimpl
-def fit(
-    generator: str,
-    dataset: dict[str, pd.DataFrame],
-    metadata: Metadata,
-    params: dict[str, Any],
-    seed: int,
-    progress: Progress,
-) -> Any:
-    if generator != NAME:
-        return None
-    from .model import fit as fit_ctgan
-
-    return fit_ctgan(dataset, metadata, params, seed, progress)
-
-
-@hookimpl
-def sample(
-    generator: str, state: Any, num_rows: int, seed: int, row_offset: int
-) -> dict[str, pd.DataFrame] | None:
-    if generator != NAME:
-        return None
-    return state.sample(num_rows, seed, row_offset)
+plugin = GeneratorPlugin(GENERATOR, model="tabular_engine_ctgan.model:BACKEND")

@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import ctgan
 import pandas as pd
-from tabular_engine_ctgan.backend import Backend, EpochReporting, LibraryModel
+from tabular_engine_ctgan.backend import Backend, EpochReporting
 from tabular_engine_ctgan.parameters import check_layer_sizes
 
 from .plugin import NAME
 
 if TYPE_CHECKING:
     import torch
-    from tabular_engine.metadata import Metadata
-    from tabular_engine.progress import Progress
 
 
 class TVAESynthesizer(EpochReporting, ctgan.TVAE):
@@ -49,13 +47,3 @@ def check(params: dict[str, Any]) -> None:
 
 
 BACKEND = Backend(name=NAME, build=build, check=check)
-
-
-def fit(
-    dataset: dict[str, pd.DataFrame],
-    metadata: Metadata,
-    params: dict[str, Any],
-    seed: int,
-    progress: Progress,
-) -> LibraryModel:
-    return LibraryModel.fit(BACKEND, dataset, metadata, params, seed, progress)

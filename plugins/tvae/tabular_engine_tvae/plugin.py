@@ -1,17 +1,10 @@
-"""Hook implementations: cheap to import, torch and ctgan load only when fitting."""
+"""The plugin: what the generator declares; torch and ctgan load only when it fits."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from tabular_engine.hookspecs import hookimpl
+from tabular_engine.backend import GeneratorPlugin
 from tabular_engine.types import Capability, GeneratorInfo, Kind, Parameter
 from tabular_engine_ctgan import parameters as shared
-
-if TYPE_CHECKING:
-    import pandas as pd
-    from tabular_engine.metadata import Metadata
-    from tabular_engine.progress import Progress
 
 NAME = "tvae"
 
@@ -68,31 +61,4 @@ GENERATOR = GeneratorInfo(
 )
 
 
-@hookimpl
-def register_generators() -> list[GeneratorInfo]:
-    return [GENERATOR]
-
-
-@hookimpl
-def fit(
-    generator: str,
-    dataset: dict[str, pd.DataFrame],
-    metadata: Metadata,
-    params: dict[str, Any],
-    seed: int,
-    progress: Progress,
-) -> Any:
-    if generator != NAME:
-        return None
-    from .model import fit as fit_tvae
-
-    return fit_tvae(dataset, metadata, params, seed, progress)
-
-
-@hookimpl
-def sample(
-    generator: str, state: Any, num_rows: int, seed: int, row_offset: int
-) -> dict[str, pd.DataFrame] | None:
-    if generator != NAME:
-        return None
-    return state.sample(num_rows, seed, row_offset)
+plugin = GeneratorPlugin(GENERATOR, model="tabular_engine_tvae.model:BACKEND")
