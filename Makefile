@@ -11,7 +11,7 @@ DEMO_INPUT := docs/examples/credit.csv
 DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,15 +27,20 @@ demo: $(BIN)/python
 	$(BIN)/python docs/examples/summarize.py $(DEMO_INPUT) $(DEMO_OUTPUT)
 	$(BIN)/tabular-engine validate $(DEMO_OUTPUT) --against $(DEMO_INPUT)
 
-## test: install every package of the repository with test tools, lint, run the whole suite
+## test: install every package of the repository with test tools, lint, run the whole suite.
+## torch==2.13.0 goes in first, as its CPU build (found locally); the ctgan and tvae plugins
+## would otherwise pull a plain torch, several GB of CUDA.
 test: $(BIN)/python
+	$(PIP) install torch==2.13.0
 	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS))
 	$(BIN)/ruff check core plugins tests bench docs
 	$(BIN)/python -m pytest
 
-## bench: gaussian_copula vs SDV called directly (time, memory, quality, start-up), in .venv-bench.
-## torch==2.13.0 goes in first: pip takes the local CPU build, where a plain torch (as SDV
-## asks for) would download several GB of CUDA. `make bench BENCH_ARGS=--quick` for a smoke run.
+## bench: every benchmark against SDV (and, for ctgan/tvae, the ctgan library) called directly,
+## in .venv-bench: bench-gaussian-copula (time, memory, quality, start-up) and bench-ctgan
+## (quality and time of ctgan and tvae at equal epochs). torch==2.13.0 goes in first: pip
+## takes the local CPU build, where a plain torch (as SDV asks for) would download several GB
+## of CUDA. `make bench BENCH_ARGS=--quick` for a smoke run.
 BENCH_VENV := .venv-bench
 BENCH_BIN := $(BENCH_VENV)/bin
 BENCH_PIP := $(BENCH_BIN)/python -m pip --disable-pip-version-check -q
@@ -45,11 +50,18 @@ $(BENCH_BIN)/python:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PIP) install --upgrade pip
 
-bench: $(BENCH_BIN)/python
+bench: bench-gaussian-copula bench-ctgan
+
+bench-install: $(BENCH_BIN)/python
 	$(BENCH_PIP) install torch==2.13.0
 	$(BENCH_PIP) install sdv==2.0.0 sdmetrics
-	$(BENCH_PIP) install -e . -e plugins/gaussian_copula
+	$(BENCH_PIP) install -e . $(addprefix -e ,$(PLUGINS))
+
+bench-gaussian-copula: bench-install
 	$(BENCH_BIN)/python bench/bench_gaussian_copula.py $(BENCH_ARGS)
+
+bench-ctgan: bench-install
+	$(BENCH_BIN)/python bench/bench_ctgan.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
 	$(BIN)/ruff check core plugins tests bench docs
