@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -117,6 +118,23 @@ def test_seeded_leaves_every_global_generator_as_it_was(seed):
     with seeded(seed):
         _draws()
     assert _draws() == expected
+
+
+def test_seeded_blocks_in_threads_take_turns_and_keep_their_streams():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def block(seed: int) -> list[float]:
+        with seeded(seed):
+            draws = []
+            for _ in range(200):  # long enough for threads to interleave if they could
+                draws.append(float(torch.rand(1)) + float(np.random.random()))
+                time.sleep(0)
+            return draws
+
+    alone = {seed: block(seed) for seed in range(6)}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = dict(zip(range(6), pool.map(block, range(6)), strict=True))
+    assert together == alone
 
 
 def test_seeded_restores_the_state_when_the_block_fails():

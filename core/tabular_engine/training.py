@@ -17,6 +17,7 @@ torch is imported inside the functions that need it, so the core and a plugin's 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,14 +89,20 @@ def _seed_words(seed: int) -> tuple[int, int]:
     return int(words[0]), int(words[1])
 
 
+#: Held by every seeded block: global random state is per process, so blocks in several
+#: threads of one process (a Dask worker with threads, say) take turns instead of mixing.
+_GLOBAL_RANDOM_STATE = threading.RLock()
+
+
 @contextmanager
 def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
     """Seed torch, numpy and ``random``'s global generators from ``seed`` for the block.
 
     Libraries such as ctgan draw from the global generators; inside this block they get a
     stream that depends on ``seed`` only, and on exit every generator (torch's CPU one and,
-    when ``device`` is a GPU, that GPU's) is put back as it was. Not thread-safe, as any
-    use of global random state: do not run two seeded blocks at once in one process.
+    when ``device`` is a GPU, that GPU's) is put back as it was. Seeded blocks in several
+    threads of one process run one at a time, so each still gets its own stream; code
+    outside any seeded block that draws from the same generators meanwhile is not stopped.
     """
     import random
 
@@ -106,17 +113,18 @@ def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
     gpus = []
     if device is not None and device.type == "cuda":
         gpus = [device.index if device.index is not None else torch.cuda.current_device()]
-    numpy_state = np.random.get_state()
-    python_state = random.getstate()
-    with torch.random.fork_rng(devices=gpus):
-        try:
-            torch.manual_seed((first << 32) | second)
-            np.random.seed(first)
-            random.seed(second)
-            yield
-        finally:
-            np.random.set_state(numpy_state)
-            random.setstate(python_state)
+    with _GLOBAL_RANDOM_STATE:
+        numpy_state = np.random.get_state()
+        python_state = random.getstate()
+        with torch.random.fork_rng(devices=gpus):
+            try:
+                torch.manual_seed((first << 32) | second)
+                np.random.seed(first)
+                random.seed(second)
+                yield
+            finally:
+                np.random.set_state(numpy_state)
+                random.setstate(python_state)
 
 
 def fit_batch_size(batch_size: int, rows: int, multiple: int = 1) -> int:
