@@ -166,18 +166,24 @@ def test_resume_after_the_run_was_killed_equals_an_uninterrupted_run(model_file,
     pd.testing.assert_frame_equal(pd.read_parquet(folder), pd.read_parquet(reference))
 
 
-def test_sigterm_keeps_finished_parts_and_says_how_to_resume(model_file, tmp_path):
+@pytest.mark.parametrize("ctrl_c", [False, True], ids=["sigterm", "ctrl-c"])
+def test_interrupting_keeps_finished_parts_and_says_how_to_resume(model_file, tmp_path, ctrl_c):
     folder = tmp_path / "stopped"
     run = _start_cli_run(model_file, folder)
     _wait_for_finished_parts(run, folder, 1)
-    os.kill(run.pid, signal.SIGTERM)
+    if ctrl_c:  # a terminal sends SIGINT to the whole group: the workers get it too
+        os.killpg(run.pid, signal.SIGINT)
+    else:
+        os.kill(run.pid, signal.SIGTERM)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode == 130, stderr
-    assert "run the same command with --resume" in stderr.strip().splitlines()[-1]
-    assert manifest(folder)["complete"] is False
+    assert "Traceback" not in stderr, stderr  # not from the workers either
+    last = stderr.strip().splitlines()[-1]
+    assert re.match(r"Interrupted: \d+ of 20 parts are finished in .*--resume", last), stderr
+    state = manifest(folder)
+    assert state["complete"] is False
+    assert {part["file"] for part in state["parts"]} == set(parts(folder))
     assert not [p for p in os.listdir(folder) if p.endswith(".tmp")]
-    listed = {part["file"] for part in manifest(folder)["parts"]}
-    assert listed <= set(parts(folder))
 
 
 def test_resume_keeps_intact_parts_redraws_damaged_ones_and_refuses_other_settings(

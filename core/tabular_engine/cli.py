@@ -513,7 +513,9 @@ def _sample_dataset(
             progress=progress,
         )
     except SamplingInterrupted as stop:
-        if stop.finished:
+        if stop.finished == stop.total:
+            click.echo(f"Interrupted: all {stop.total} parts are finished in {output}.", err=True)
+        elif stop.finished:
             click.echo(
                 f"Interrupted: {stop.finished} of {stop.total} parts are finished in {output}; "
                 "run the same command with --resume to draw the others.",

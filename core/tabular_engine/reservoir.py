@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 #: Bytes of CSV parsed at a time, and rows of Parquet read at a time.
-CSV_BLOCK_BYTES = 8 * 1024 * 1024
+CSV_BLOCK_BYTES = 1024 * 1024
 PARQUET_BATCH_ROWS = 65_536
 #: Mixed into the seed, so the sample's keys are not the stream the generator fits with.
 _KEY_STREAM = 0x5A3B1E

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -56,18 +58,37 @@ def connect(
         with _remote(distributed, scheduler, connect_timeout) as remote:
             yield remote
         return
-    cluster = distributed.LocalCluster(
-        n_workers=workers or local_worker_count(),
-        threads_per_worker=1,
-        processes=processes,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with _children_ignore_ctrl_c(processes):
+        cluster = distributed.LocalCluster(
+            n_workers=workers or local_worker_count(),
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
     try:
         with distributed.Client(cluster, set_as_default=False) as local:
             yield local
     finally:
         cluster.close()
+
+
+@contextmanager
+def _children_ignore_ctrl_c(processes: bool) -> Iterator[None]:
+    """Worker processes started in this block ignore Ctrl-C (SIGINT goes to the whole
+    terminal process group); the client stops them itself, without their tracebacks.
+
+    An ignored signal stays ignored in a child across exec, which a handler would not.
+    A Ctrl-C during the cluster's start-up (a second or two) is lost.
+    """
+    if not processes or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager

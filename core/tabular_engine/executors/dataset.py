@@ -10,6 +10,7 @@ the folder's manifest, which is what ``resume`` trusts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 import time
@@ -154,9 +155,12 @@ def sample_dataset(
                 for part in run.todo
             ]
             run.execute(dask_client, model, jobs, result, progress or NullProgress())
-    except BaseException:
-        if run is not None:
-            run.tidy()  # after the cluster is closed: no worker writes any more
+    except BaseException as error:
+        if run is None:
+            raise
+        run.tidy()  # after the cluster is closed: no worker writes any more
+        if isinstance(error, KeyboardInterrupt) and not isinstance(error, SamplingInterrupted):
+            raise run.interrupted() from None  # while the cluster started or closed
         raise
     result.seconds = time.perf_counter() - started
     return result
@@ -260,9 +264,7 @@ class _Run:
             self._save(force=True)
         except KeyboardInterrupt:
             self._stop(client, futures)
-            raise SamplingInterrupted(
-                self.folder, len(self.manifest.parts), len(self.parts)
-            ) from None
+            raise self.interrupted() from None
         except distributed.KilledWorker as error:
             self._stop(client, futures)
             raise ExecutorError(
@@ -285,13 +287,7 @@ class _Run:
             progress.finish()
 
     def _finished(self, part: PartResult, result: DatasetResult, progress: Progress) -> None:
-        partition = self.parts[part.index]
-        if part.rows != partition.rows:
-            raise ExecutorError(
-                f"{partition.file} holds {part.rows} rows, not {partition.rows}; draw it again "
-                "with --resume"
-            )
-        self.manifest.record(partition, part.rows, part.bytes, part.findings)
+        partition = self._record(part)
         self._add_findings(result, part.findings)
         result.written.append(part)
         logger.info(
@@ -303,6 +299,16 @@ class _Run:
         )
         progress.advance(part.rows)
         self._save()
+
+    def _record(self, part: PartResult) -> Partition:
+        partition = self.parts[part.index]
+        if part.rows != partition.rows:
+            raise ExecutorError(
+                f"{partition.file} holds {part.rows} rows, not {partition.rows}; draw it again "
+                "with --resume"
+            )
+        self.manifest.record(partition, part.rows, part.bytes, part.findings)
+        return partition
 
     @staticmethod
     def _add_findings(result: DatasetResult, findings: list[list[Any]]) -> None:
@@ -317,20 +323,33 @@ class _Run:
             self._saved_at = now
 
     def _stop(self, client: Any, futures: list[Any]) -> None:
-        """Cancel what is left and record what finished."""
+        """Record the parts that finished, cancel the others."""
+        for future in futures:
+            if future.status == "finished":
+                with contextlib.suppress(Exception):
+                    part = future.result(timeout=1)
+                    if part.index not in self.manifest.parts:
+                        self._record(part)
         if futures:
             client.cancel(futures)
         if self.manifest.parts or self.resumed:
             self._save(force=True)
 
     def tidy(self) -> None:
-        """After a failed run: no temporary file, and no trace at all if nothing finished."""
+        """After a failed run: no temporary file, no part the manifest does not list (one
+        a cancelled task still finished), and no trace at all if nothing finished."""
         manifests.remove_temporary_files(self.folder)
+        for index, part in self.parts.items():
+            if index not in self.manifest.parts:
+                (self.folder / part.file).unlink(missing_ok=True)
         if self.manifest.parts or self.resumed:
             return
         (self.folder / manifests.MANIFEST_NAME).unlink(missing_ok=True)
         if self.created and self.folder.is_dir() and not any(self.folder.iterdir()):
             self.folder.rmdir()
+
+    def interrupted(self) -> SamplingInterrupted:
+        return SamplingInterrupted(self.folder, len(self.manifest.parts), len(self.parts))
 
     def _resume_hint(self) -> str:
         finished = len(self.manifest.parts)

@@ -62,8 +62,14 @@ def write_part(model: Model, job: PartJob) -> PartResult:
 
 
 def _write_part(model: Model, job: PartJob) -> PartResult:
+    from ..errors import OutputError
     from ..io import write_table
 
+    if not Path(job.folder).is_dir():
+        raise OutputError(
+            f"a Dask worker cannot see the output folder {job.folder!r}: every worker must see "
+            "it at the same path (a shared file system)"
+        )
     if job.quiet_warnings:
         import warnings
 
