@@ -11,7 +11,7 @@ DEMO_INPUT := docs/examples/credit.csv
 DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 
-.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-install clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-dask bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ bench-gaussian-copula: bench-install
 
 bench-ctgan: bench-install
 	$(BENCH_BIN)/python bench/bench_ctgan.py $(BENCH_ARGS)
+
+## bench-dask: sampling 10M rows, one process vs Dask with 2 workers; --fit-rows memory on files
+## 10x and 40x its sample. Needs no SDV or torch: runs in .venv with the core's dask extra.
+bench-dask: $(BIN)/python
+	$(PIP) install -e ".[dask]" -e plugins/gaussian_copula
+	$(BIN)/python bench/bench_dask.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
 	$(BIN)/ruff check core plugins tests bench docs
