@@ -97,11 +97,15 @@ def worker_local(args: argparse.Namespace) -> dict[str, Any]:
     rss_after_load = proc_status_mib("VmRSS")
     output = Path(args.path) / "local.parquet"
     chunks = model.sample_chunks(args.rows, seed=SAMPLE_SEED)
+    cpu = time.process_time()
     written = watch.time("sample", lambda: write_table(chunks, output))
+    cpu = time.process_time() - cpu
     if written != args.rows:
         raise RuntimeError(f"wrote {written} rows, not {args.rows}")
     return {
         "seconds": watch.laps,
+        "cpu_seconds": cpu,
+        "cores_used": cpu / watch.laps["sample"],
         "rss_after_load_mib": rss_after_load,
         "bytes": output.stat().st_size,
         **memory_report(),
@@ -127,11 +131,16 @@ def worker_dask(args: argparse.Namespace) -> dict[str, Any]:
     with cluster, Client(cluster, set_as_default=False) as client:
         client.wait_for_workers(args.workers)
         before = client.run(peak_rss_mib)
+        cpu_before = client.run(time.process_time)
         folder = Path(args.path) / "dask"
         result = watch.time(
             "sample",
             lambda: sample_dataset(model, args.rows, folder, seed=SAMPLE_SEED, client=client),
         )
+        cpu = [
+            seconds - cpu_before[worker]
+            for worker, seconds in client.run(time.process_time).items()
+        ]
         after = client.run(peak_rss_mib)
     rows = ds.dataset(folder, format="parquet").count_rows()
     if rows != args.rows:
@@ -144,6 +153,8 @@ def worker_dask(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": watch.laps,
         "partitions": result.partitions,
         "parts": per_part,
+        "worker_cpu_seconds": cpu,
+        "cores_used": sum(cpu) / watch.laps["sample"],
         "worker_peak_rss_before_mib": sorted(before.values()),
         "worker_peak_rss_mib": sorted(after.values()),
         "bytes": sum(path.stat().st_size for path in folder.glob("*.parquet")),
@@ -422,6 +433,11 @@ def markdown_sampling(sampling: dict[str, Any]) -> list[str]:
         f"| {fmt(local['rows_per_second'], 0)} "
         f"| {fmt(dask['rows_per_second_with_cluster_start'], 0)} "
         f"| {fmt(sampling['throughput_ratio_with_cluster_start'])} |",
+        f"| CPU cores used while sampling (CPU s / wall s) | {fmt(local['cores_used'])} "
+        f"| {fmt(dask['cores_used'])} (workers) | |",
+        f"| rows per CPU second | {fmt(sampling['rows'] / local['cpu_seconds'], 0)} "
+        f"| {fmt(sampling['rows'] / sum(dask['worker_cpu_seconds']), 0)} "
+        f"| {fmt(ratio(local['cpu_seconds'], sum(dask['worker_cpu_seconds'])))} |",
         f"| whole process (s) | {fmt(local['process_seconds'], 1)} "
         f"| {fmt(dask['process_seconds'], 1)} | |",
         f"| output (MiB) | {fmt(local['bytes'] / 2**20, 0)} | {fmt(dask['bytes'] / 2**20, 0)} | |",

@@ -225,6 +225,9 @@ def test_more_partitions_than_blocks_are_capped(model, tmp_path):
                          processes=False)  # fmt: skip
     assert (few.partitions, few.requested_partitions) == (1, 10)
     assert len(pd.read_parquet(tmp_path / "five")) == 5
+    again = sample_dataset(model, 5, tmp_path / "five", seed=1, partitions=10, resume=True,
+                           workers=1, processes=False)  # fmt: skip
+    assert (again.kept, again.written) == ([0], [])
     capped = sample_dataset(model, 25_000, tmp_path / "three", seed=1, partitions=10, workers=1,
                             processes=False)  # fmt: skip
     assert capped.partitions == 3

@@ -72,10 +72,19 @@ def read_sample(path: str | Path, rows: int, seed: int, option: str = "fit_rows"
             f"input file {str(path)!r} has a header but no rows; a generator needs at least one row"
         )
     table, numbers = reservoir.result(schema)
+    rows_total = reservoir.seen
     frame = table.to_pandas().reset_index(drop=True)
+    del table, reservoir
+    _release_arrow_memory()  # what pyarrow's allocator kept from the stream, before the fit
     if fmt == "csv":
         frame = type_text_columns(frame.where(frame.notna(), np.nan))
-    return SampledTable(frame=frame, row_numbers=numbers, rows_total=reservoir.seen)
+    return SampledTable(frame=frame, row_numbers=numbers, rows_total=rows_total)
+
+
+def _release_arrow_memory() -> None:
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _stream(reservoir: _Reservoir, batches: Iterator[Any], path: Path, kind: str) -> pa.Schema:

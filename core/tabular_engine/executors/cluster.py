@@ -124,7 +124,13 @@ def check_worker_versions(client: Any, generator: str, expected: dict[str, str])
     """Refuse workers whose tabular-engine or generator plugin differ from this machine's."""
     from .parts import installed_versions
 
-    found = client.run(installed_versions, generator)
+    try:
+        found = client.run(installed_versions, generator)
+    except (ImportError, AttributeError) as error:
+        raise ExecutorError(
+            f"the Dask workers cannot run tabular-engine ({type(error).__name__}: {error}); "
+            f"install tabular-engine {expected['core']} and the {generator} plugin on every worker"
+        ) from None
     for worker, versions in sorted(found.items()):
         if versions != expected:
             raise ExecutorError(

@@ -86,7 +86,7 @@ def sample_dataset(
         folder: the output folder (created if missing; must be new or empty unless resuming).
         seed: random when left out (and taken from the folder's manifest when resuming).
         partitions: parts to write; default one per million rows and at least one per
-            worker thread. Capped at one per block of ``BLOCK_ROWS`` rows.
+            worker. Capped at one per block of ``BLOCK_ROWS`` rows.
         scheduler: address of a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
         client: an existing ``distributed.Client`` to use instead (left open).
         workers: size of the local cluster started when neither of the two is given
@@ -102,6 +102,7 @@ def sample_dataset(
     num_rows = check_num_rows(num_rows, "num_rows")
     seed = check_seed(seed)
     requested = check_partitions(partitions)
+    capped = min(requested, max_partitions(num_rows)) if requested else None
     _check_cluster_options(scheduler, client, workers, connect_timeout)
     folder = Path(folder)
     existing = manifests.check_output_folder(folder, resume)
@@ -117,8 +118,8 @@ def sample_dataset(
     }
     if existing is not None:
         seed = existing.settings["seed"] if seed is None else seed
-        requested = existing.settings["partitions"] if requested is None else requested
-        settings["seed"], settings["partitions"] = seed, requested
+        capped = capped or existing.settings["partitions"]
+        settings["seed"], settings["partitions"] = seed, capped
         manifests.check_settings(folder, existing, settings)
     seed = new_seed() if seed is None else seed
     import_distributed()
@@ -132,12 +133,9 @@ def sample_dataset(
             connect_timeout=connect_timeout,
         ) as dask_client:
             threads = wait_for_workers(dask_client, connect_timeout)  # address -> threads
-            count = min(
-                requested or default_partitions(num_rows, len(threads)),
-                max_partitions(num_rows),
-            )
+            count = capped or default_partitions(num_rows, len(threads))
             settings["seed"], settings["partitions"] = seed, count
-            if count != (requested or count):
+            if requested and count < requested:
                 logger.info(
                     "fewer partitions than asked",
                     asked=requested,
