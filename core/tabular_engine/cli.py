@@ -407,7 +407,13 @@ def sample_command(
     executor: str,
     **dask_options: Any,
 ) -> None:
-    """Sample ROWS rows from a saved MODEL into OUTPUT."""
+    """Sample ROWS rows from a saved MODEL into OUTPUT.
+
+    \b
+    With --executor dask, OUTPUT is a Parquet dataset folder written by Dask workers
+    (pip install 'tabular-engine[dask]'), with the same rows as one process writes:
+      tabular-engine sample m.model -n 1e9 -o synthetic/ --executor dask --seed 1
+    """
     from .io import check_output_path
     from .model import check_num_rows, load
 
