@@ -66,20 +66,30 @@ def test_partitions_are_whole_blocks_in_row_order():
 
 
 def test_same_rows_whatever_the_number_of_workers_or_partitions(model, tmp_path):
+    from distributed import LocalCluster
+
     rows, seed = 45_000, 3
-    datasets = []
-    for workers, partitions in [(1, 2), (2, 5)]:
-        folder = tmp_path / f"w{workers}"
-        result = sample_dataset(
-            model, rows, folder, seed=seed, workers=workers, partitions=partitions, processes=False
-        )
-        assert (result.workers, result.partitions) == (workers, partitions)
+    one = sample_dataset(
+        model, rows, tmp_path / "one", seed=seed, workers=1, partitions=2, processes=False
+    )
+    assert (one.workers, one.partitions) == (1, 2)
+    # two workers behind a scheduler address, as a cluster of other machines would be
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        two = sample_dataset(
+            model, rows, tmp_path / "two", seed=seed, partitions=5,
+            scheduler=cluster.scheduler_address,
+        )  # fmt: skip
+    assert (two.workers, two.partitions) == (2, 5)
+    for result in (one, two):
         assert sum(part.rows for part in result.written) == rows
-        assert len(parts(folder)) == partitions
-        assert manifest(folder)["complete"] is True
-        datasets.append(pd.read_parquet(folder))
-    pd.testing.assert_frame_equal(datasets[0], datasets[1])
-    pd.testing.assert_frame_equal(datasets[0], local_rows(model, rows, seed, tmp_path))
+        assert len(parts(result.folder)) == result.partitions
+        assert manifest(result.folder)["complete"] is True
+    first, second = pd.read_parquet(tmp_path / "one"), pd.read_parquet(tmp_path / "two")
+    pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(first, local_rows(model, rows, seed, tmp_path))
 
 
 def test_cli_with_real_worker_processes(model, model_file, tmp_path):
