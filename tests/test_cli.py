@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import generator_not_installed, run_cli
+from support import generator_not_installed, run_cli
 from tabular_engine.io import read_table
 
 

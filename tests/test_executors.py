@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import tabular_engine
-from conftest import run_cli
+from support import run_cli
 from tabular_engine.errors import OutputError, ParameterError
 from tabular_engine.executors import sample_dataset
 from tabular_engine.executors.manifest import MANIFEST_NAME

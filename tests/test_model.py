@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 import tabular_engine
-from conftest import generator_not_installed
+from support import generator_not_installed
 from tabular_engine.errors import ModelFileError, ParameterError
 from tabular_engine.model import BLOCK_ROWS
 

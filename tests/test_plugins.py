@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import generator_not_installed
+from support import generator_not_installed
 from tabular_engine.errors import PluginConflictError, UnknownGeneratorError
 from tabular_engine.hookspecs import hookimpl
 from tabular_engine.metadata import detect
 from tabular_engine.plugins import build_registry
 from tabular_engine.progress import NullProgress
-from tabular_engine.types import GeneratorInfo, Kind
+from tabular_engine.types import GeneratorInfo, Kind, SampleOptions
 
 
 class RecordingBackend:
@@ -58,7 +58,9 @@ def test_fit_and_sample_reach_only_the_backend_asked_for():
         seed=1,
         progress=NullProgress(),
     )
-    registry.call("sample", "alpha", state=state, num_rows=2, seed=1, row_offset=0)
+    registry.call(
+        "sample", "alpha", state=state, num_rows=2, seed=1, row_offset=0, options=SampleOptions()
+    )
     assert alpha.calls == ["fit:alpha", "sample:alpha"]
     assert beta.calls == []
 
@@ -244,7 +246,15 @@ def test_generator_plugin_provides_the_usual_hooks_and_imports_the_model_late():
         progress=NullProgress(),
     )
     assert isinstance(state, BootstrapModel)
-    sampled = registry.call("sample", "bootstrap", state=state, num_rows=5, seed=2, row_offset=0)
+    sampled = registry.call(
+        "sample",
+        "bootstrap",
+        state=state,
+        num_rows=5,
+        seed=2,
+        row_offset=0,
+        options=SampleOptions(),
+    )
     assert set(sampled["t"]["x"]) <= {1, 2, 3}
     assert (
         plugin.fit(generator="other", dataset={}, metadata=None, params={}, seed=0, progress=None)

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import tabular_engine
-from conftest import run_cli
+from support import run_cli
 from tabular_engine import reservoir
 from tabular_engine.errors import InputError, ParameterError
 from tabular_engine.io import read_table, type_text_columns

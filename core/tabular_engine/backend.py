@@ -13,7 +13,9 @@ Most backends need nothing more than this::
 
 with the entry point ``tabular-engine-mybackend = "tabular_engine_mybackend.plugin:plugin"``.
 ``MyModel.fit(dataset, metadata, params, seed, progress)`` returns a picklable fitted model
-whose ``sample(num_rows, seed, row_offset)`` returns ``{table_name: DataFrame}``. The model
+whose ``sample(num_rows, seed, row_offset)`` returns ``{table_name: DataFrame}`` (multi-table
+and sequential models also receive the :class:`~tabular_engine.types.SampleOptions` as a
+fourth argument). The model
 module is imported only when the generator fits, so listing plugins stays fast.
 """
 
@@ -23,13 +25,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .hookspecs import hookimpl
+from .types import Kind
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .metadata import Metadata
     from .progress import Progress
-    from .types import GeneratorInfo
+    from .types import GeneratorInfo, SampleOptions
 
 
 class GeneratorPlugin:
@@ -68,8 +71,16 @@ class GeneratorPlugin:
 
     @hookimpl
     def sample(
-        self, generator: str, state: Any, num_rows: int, seed: int, row_offset: int
+        self,
+        generator: str,
+        state: Any,
+        num_rows: int,
+        seed: int,
+        row_offset: int,
+        options: SampleOptions,
     ) -> dict[str, pd.DataFrame] | None:
         if generator != self.info.name:
             return None
-        return state.sample(num_rows, seed, row_offset)
+        if self.info.kind is Kind.SINGLE_TABLE:
+            return state.sample(num_rows, seed, row_offset)
+        return state.sample(num_rows, seed, row_offset, options)

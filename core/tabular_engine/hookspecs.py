@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from .metadata import Metadata
     from .progress import Progress
-    from .types import BudgetRequest, Finding, GeneratorInfo, Reservation
+    from .types import BudgetRequest, Finding, GeneratorInfo, Reservation, SampleOptions
 
 PROJECT_NAME = "tabular_engine"
 ENTRY_POINT_GROUP = "tabular_engine"
@@ -84,12 +84,17 @@ def sample(
     num_rows: int,
     seed: int,
     row_offset: int,
+    options: SampleOptions,
 ) -> dict[str, pd.DataFrame] | None:
     """Draw ``num_rows`` rows from a fitted ``state``.
 
     The core calls this block by block to stream large outputs; each block gets its own
     ``seed`` (derived from the user's seed and the block number) and ``row_offset``, the
     number of rows drawn before it, so generated ids stay unique across blocks.
+
+    For a multi-table generator ``num_rows`` counts rows of the root table; for a
+    sequential one it counts sequences. ``options`` carries the rest (``scale``,
+    ``sequence_length``, ``context``); single-table generators may ignore it.
 
     Returns:
         table name -> DataFrame, or ``None`` if ``generator`` is not yours.

@@ -22,7 +22,7 @@ import numpy as np
 from .errors import ModelFileError, ParameterError
 from .log import get_logger
 from .metadata import Metadata
-from .types import GeneratorInfo, Kind
+from .types import GeneratorInfo, Kind, SampleOptions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,6 +69,23 @@ def check_num_rows(num_rows: Any, name: str = "num_rows") -> int:
     return int(num_rows)
 
 
+def check_scale(scale: Any, num_rows: Any = None) -> float | None:
+    """``scale`` as a positive number; exactly one of ``scale`` and ``num_rows`` is given."""
+    if scale is None:
+        if num_rows is None:
+            raise ParameterError(
+                "give num_rows (rows of the root table, -n) or scale (--scale F), one of the two"
+            )
+        return None
+    if num_rows is not None:
+        raise ParameterError("give num_rows (-n) or scale (--scale), not both")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.number)):
+        raise ParameterError(f"scale must be a positive number such as 0.5 or 2, got {scale!r}")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ParameterError(f"scale must be a positive number such as 0.5 or 2, got {scale!r}")
+    return float(scale)
+
+
 @dataclass
 class Model:
     """A generator fitted on a dataset; sample from it, save it, load it back."""
@@ -87,14 +104,37 @@ class Model:
     def table_names(self) -> list[str]:
         return list(self.metadata.tables)
 
-    def sample(self, num_rows: int, *, seed: int | None = None) -> pd.DataFrame | dict:
-        """``num_rows`` synthetic rows: a DataFrame, or a dict of them for multi-table."""
+    def sample(
+        self, num_rows: int | None = None, *, seed: int | None = None, scale: float | None = None
+    ) -> pd.DataFrame | dict:
+        """Synthetic rows: a DataFrame, or for multi-table a dict of them.
+
+        ``num_rows`` counts rows of the root table for a multi-table model; ``scale``
+        instead multiplies every table's size (1.0 = as many rows as the real data).
+        Sequential models draw with :meth:`sample_sequences`.
+        """
         import pandas as pd
 
-        num_rows = check_num_rows(num_rows)
         seed = check_seed(seed)
-        if self.generator.kind is not Kind.SINGLE_TABLE:
-            return self._draw(num_rows, seed if seed is not None else new_seed(), 0)
+        kind = self.generator.kind
+        if kind is Kind.SEQUENTIAL:
+            raise ParameterError(
+                f"generator {self.generator.name!r} makes sequences: ask for a number of "
+                "sequences with sample_sequences(n) (--sequences N on the command line), "
+                "not for a number of rows"
+            )
+        if kind is Kind.MULTI_TABLE:
+            options = SampleOptions(scale=check_scale(scale, num_rows))
+            rows = 0 if num_rows is None else check_num_rows(num_rows)
+            return self._draw(rows, seed if seed is not None else new_seed(), 0, options)
+        if scale is not None:
+            raise ParameterError(
+                f"scale multiplies the tables of a multi-table model; generator "
+                f"{self.generator.name!r} makes one table, ask for num_rows instead"
+            )
+        if num_rows is None:
+            raise ParameterError("num_rows is required: how many rows to draw")
+        num_rows = check_num_rows(num_rows)
         chunks = list(self.sample_chunks(num_rows, chunk_rows=max(num_rows, 1), seed=seed))
         return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
@@ -157,7 +197,45 @@ class Model:
         if pending_rows:
             yield pd.concat(pending, ignore_index=True)
 
-    def _draw(self, rows: int, seed: int, row_offset: int) -> dict:
+    def sample_sequences(
+        self,
+        num_sequences: int | None = None,
+        *,
+        sequence_length: int | None = None,
+        context: pd.DataFrame | None = None,
+        seed: int | None = None,
+    ) -> pd.DataFrame:
+        """Synthetic sequences of a sequential model, as one long table.
+
+        Either ``num_sequences`` new entities, or one sequence per row of ``context``
+        (a DataFrame of context columns). ``sequence_length`` fixes each sequence's
+        length where the model supports it.
+        """
+        if self.generator.kind is not Kind.SEQUENTIAL:
+            raise ParameterError(
+                f"generator {self.generator.name!r} makes {self.generator.kind.value} data, "
+                "not sequences; use sample() instead"
+            )
+        seed = check_seed(seed)
+        if (num_sequences is None) == (context is None):
+            raise ParameterError(
+                "give either num_sequences (--sequences N) or context rows (--context-file), "
+                "one of the two"
+            )
+        if context is not None:
+            num_sequences = len(context)
+        num_sequences = check_num_rows(num_sequences, "num_sequences")
+        if sequence_length is not None:
+            sequence_length = check_num_rows(sequence_length, "sequence_length")
+            if sequence_length < 1:
+                raise ParameterError("sequence_length must be at least 1")
+        options = SampleOptions(sequence_length=sequence_length, context=context)
+        drawn = self._draw(num_sequences, seed if seed is not None else new_seed(), 0, options)
+        return self._table(drawn)
+
+    def _draw(
+        self, rows: int, seed: int, row_offset: int, options: SampleOptions | None = None
+    ) -> dict:
         from .plugins import get_registry
 
         return get_registry().call(
@@ -167,6 +245,7 @@ class Model:
             num_rows=rows,
             seed=seed,
             row_offset=row_offset,
+            options=options or SampleOptions(),
         )
 
     def _table(self, dataset: dict) -> pd.DataFrame:

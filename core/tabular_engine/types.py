@@ -220,6 +220,21 @@ class Finding:
         }
 
 
+@dataclass(frozen=True)
+class SampleOptions:
+    """How much to draw, beyond a row count, for multi-table and sequential generators.
+
+    ``scale`` multiplies every table's size (multi-table; ``num_rows`` is then ignored).
+    ``sequence_length`` fixes the length of each sequence, where the model supports it.
+    ``context`` is a DataFrame of context rows, one sequence drawn per row (sequential).
+    Single-table generators never see anything but the defaults.
+    """
+
+    scale: float | None = None
+    sequence_length: int | None = None
+    context: Any = None
+
+
 class PrivacyUnit(StrEnum):
     """Whose privacy a differential-privacy guarantee protects."""
 
