@@ -10,6 +10,7 @@ PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 DEMO_INPUT := docs/examples/credit.csv
 DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-dask bench-install clean
 
@@ -27,14 +28,15 @@ demo: $(BIN)/python
 	$(BIN)/python docs/examples/summarize.py $(DEMO_INPUT) $(DEMO_OUTPUT)
 	$(BIN)/tabular-engine validate $(DEMO_OUTPUT) --against $(DEMO_INPUT)
 
-## test: install every package of the repository with test tools, lint, run the whole suite.
+## test: install every package of the repository with test tools, lint, run the whole suite
+## on every core (pytest-xdist; PYTEST_WORKERS=0 runs it in one process).
 ## torch==2.13.0 goes in first, as its CPU build (found locally); the ctgan and tvae plugins
 ## would otherwise pull a plain torch, several GB of CUDA.
 test: $(BIN)/python
 	$(PIP) install torch==2.13.0
 	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS))
 	$(BIN)/ruff check core plugins tests bench docs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 ## bench: every benchmark against SDV (and, for ctgan/tvae, the ctgan library) called directly,
 ## in .venv-bench: bench-gaussian-copula (time, memory, quality, start-up) and bench-ctgan
