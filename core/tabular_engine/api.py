@@ -54,10 +54,11 @@ def resolve_metadata(metadata: Any, dataset: dict[str, pd.DataFrame]) -> Metadat
     resolved.check_against(dataset)
     check_sdtypes(dataset, resolved)
     if len(dataset) > 1 or resolved.relationships:
-        from .relationships import check_keys, check_relationships
+        from .relationships import check_keys, check_relationships, with_id_keys
 
         check_relationships(resolved)
         check_keys(dataset, resolved)
+        resolved = with_id_keys(resolved)
     return resolved
 
 

@@ -70,10 +70,15 @@ def read_dataset(source: Any) -> Dataset:
 def _read_folder(path: Path) -> Dataset:
     """One table per .csv or .parquet file of ``path``, named by the file's stem.
 
-    Names starting with ``.`` or ``_`` are skipped (hidden files, dataset manifests); any
-    other file or folder is an error, since it would silently go unused.
+    Names starting with ``.`` or ``_`` (hidden files, dataset manifests) and JSON files
+    (metadata kept beside its tables) are skipped; any other file or folder is an error,
+    since it would silently go unused.
     """
-    entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "_")))
+    entries = sorted(
+        p
+        for p in path.iterdir()
+        if not p.name.startswith((".", "_")) and p.suffix.lower() != ".json"
+    )
     strays = [p.name for p in entries if p.is_dir() or p.suffix.lower() not in TABLE_SUFFIXES]
     if strays:
         raise InputError(

@@ -141,7 +141,7 @@ def _drop(
             changed[child] = changed.get(child, 0) + int(mask.sum())
         if not dropped_any:
             break
-    empty = [name for name, frame in dataset.items() if len(frame) == 0]
+    empty = [name for name in changed if len(dataset[name]) == 0]
     if empty:
         raise InputError(
             f"--on-orphans drop left table(s) {', '.join(empty)} with no rows: every row "

@@ -5,9 +5,10 @@ A relationship is SDV's dict ``{"parent_table_name", "parent_primary_key",
 and never missing in a table A (a candidate key) and, in every other table B, a column
 that refers to it:
 
-* by name: the same name (``carrier`` ↔ ``carrier``), or A's name and the key joined by
-  ``_`` (``customers.id`` ↔ ``customers_id``, ``customer_id``), provided most of B's
-  values are found in A;
+* by name: the same name (``carrier`` ↔ ``carrier``; when the column is unique in B too,
+  only if it is A's detected primary key, as nothing else tells parent from child), or
+  A's name and the key joined by ``_`` (``customers.id`` ↔ ``customers_id``,
+  ``customer_id``), provided most of B's values are found in A;
 * by value, for text keys only: a column of B whose values are mostly found among A's key
   (``flights.origin`` → ``airports.faa``). Integer keys are matched by name only, since
   small integers (months, counts) are found in any id column.
@@ -127,14 +128,18 @@ def _best_parent(
     present = values.dropna()
     if len(present) == 0 or _is_float(values):
         return None
+    unique_in_child = present.is_unique and len(present) == len(values)
     best: tuple[tuple[int, float], Relationship] | None = None
     for parent, frame in dataset.items():
         if parent == child:
             continue
-        for key in _candidate_keys(frame, metadata.tables[parent].primary_key):
+        declared = metadata.tables[parent].primary_key
+        for key in _candidate_keys(frame, declared):
             by_name = _names_match(column, parent, key)
             if not by_name and (_is_integer(values) or not _is_text(frame[key])):
                 continue
+            if column.lower() == key.lower() and unique_in_child and declared is None:
+                continue  # two unique columns of one name, neither a key: which is the parent?
             if not _same_kind(values, frame[key]):
                 continue
             coverage = present.isin(set(frame[key])).mean()
@@ -358,3 +363,20 @@ def integrity_findings(dataset: dict[str, pd.DataFrame], metadata: Metadata) -> 
             check = f"foreign_key_in_parent({r.parent}.{r.primary_key})"
             findings.append(Finding(r.child, r.foreign_key, check, len(orphans), examples))
     return findings
+
+
+def with_id_keys(metadata: Metadata) -> Metadata:
+    """A copy of ``metadata`` where every primary and foreign key column has sdtype ``id``.
+
+    Keys are identifiers whatever their values look like (a numerical ``customer_id`` is
+    not a quantity); generators regenerate them rather than model them.
+    """
+    from .metadata import Column, Metadata
+
+    copied = Metadata.from_dict(metadata.to_dict())
+    keys = {(name, t.primary_key) for name, t in copied.tables.items() if t.primary_key}
+    keys |= {(r.child, r.foreign_key) for r in relationships_of(copied)}
+    for table, column in keys:
+        if copied.tables[table].columns[column].sdtype != "id":
+            copied.tables[table].columns[column] = Column("id")
+    return copied

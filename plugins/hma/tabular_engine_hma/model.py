@@ -95,13 +95,12 @@ class HMAModel:
 
 
 def _new_synthesizer(metadata: Metadata, params: dict[str, Any]) -> Any:
-    from sdv.metadata import Metadata as SDVMetadata
-    from sdv.multi_table import HMASynthesizer
+    from .ordered import OrderedHMASynthesizer, OrderedMetadata
 
     with _library_errors("reading the metadata"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sdv_metadata = SDVMetadata.load_from_dict(sdv_metadata_dict(metadata))
-        synthesizer = HMASynthesizer(sdv_metadata, verbose=False)
+        sdv_metadata = OrderedMetadata.load_from_dict(sdv_metadata_dict(metadata))
+        synthesizer = OrderedHMASynthesizer(sdv_metadata, verbose=False)
     distribution = params.get("default_distribution")
     if distribution is not None:
         for table in metadata.tables:
