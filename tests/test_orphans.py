@@ -87,7 +87,7 @@ def test_an_unknown_policy_is_refused(flights, metadata):
 parent_keys = st.lists(st.text("abcdef", min_size=1, max_size=3), min_size=1, unique=True)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     parents=parent_keys,
     child_keys=st.lists(st.one_of(st.none(), st.text("abcdef", min_size=1, max_size=3))),
