@@ -360,7 +360,8 @@ def fit_command(
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file, .csv or .parquet; with --executor dask, a folder.",
+    help="Output file, .csv or .parquet; with --executor dask, or for a multi-table "
+    "model, a folder.",
 )
 @_seed_option
 @_validate_option
@@ -459,7 +460,7 @@ def sample_command(
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file, .csv or .parquet.",
+    help="Output file, .csv or .parquet; multi-table: a new folder, one file per table.",
 )
 @_seed_option
 @_param_option
