@@ -431,7 +431,12 @@ def sample_command(
     from .io import check_output_path
     from .model import check_num_rows, load
 
-    if executor == "local" and multi.model_is_multi_table(model_path):
+    if multi.model_is_multi_table(model_path):
+        if executor == "dask":
+            raise ParameterError(
+                "a multi-table model is sampled in one piece by this process; leave out "
+                "--executor dask"
+            )
         _refuse_dask_options(dask_options)
         multi.check_sizes(num_rows, scale)
         multi.check_output_folder(output)
