@@ -139,6 +139,7 @@ def test_sample_by_scale(model_path, small_flights, tmp_path):
         ([], "give -n ROWS (rows of the main table) or --scale F"),
         (["-n", 5, "-o", "x.csv"], "writes a folder with one file per table"),
         (["--scale", 0], "scale must be a positive number"),
+        (["-n", 5, "--executor", "dask"], "a multi-table model is sampled in one piece"),
     ],
 )
 def test_sample_option_errors(model_path, tmp_path, args, message):

@@ -6,7 +6,6 @@ is loaded; listing plugins never loads it.
 
 from __future__ import annotations
 
-import copy
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -75,7 +74,9 @@ class HMAModel:
         """Every table, sized by ``options.scale`` or by ``num_rows`` rows of the main table.
 
         ``row_offset`` is unused: a multi-table sample is drawn in one piece, and SDV makes
-        every primary key of it unique.
+        every primary key of it unique. Each call starts from the state left by fitting,
+        so a seed gives the same tables whatever was drawn before; one model samples one
+        call at a time (the library keeps its sampling state on the synthesizer).
         """
         scale = options.scale
         main_table = self.main_table
@@ -86,7 +87,8 @@ class HMAModel:
                 return {name: frame.copy() for name, frame in self.empty_tables.items()}
             scale = num_rows / self.table_sizes[main_table]
         logger.info("sampling", generator="hma", main_table=main_table, scale=scale, seed=seed)
-        synthesizer = copy.deepcopy(self.synthesizer)  # sampling advances the library's state
+        synthesizer = self.synthesizer
+        synthesizer.reset_sampling()  # the library's own way back to the state after fitting
         synthesizer._numpy_seed = seed  # HMA seeds numpy's global generator with it
         with seeded(seed), _library_errors("sampling"), warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -26,6 +26,12 @@ def half_size(fitted) -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
+def saved(fitted, tmp_path_factory):
+    """The fitted model, saved to a file."""
+    return fitted.save(tmp_path_factory.mktemp("model") / "flights.model")
+
+
+@pytest.fixture(scope="module")
 def thirty(fitted) -> dict[str, pd.DataFrame]:
     """30 rows of the main table, seed 2."""
     return fitted.sample(30, seed=2)
@@ -95,11 +101,10 @@ def test_another_seed_gives_other_tables(fitted, thirty):
 
 
 @pytest.mark.slow
-def test_a_saved_model_samples_the_same_tables_in_other_processes(fitted, thirty, tmp_path):
+def test_a_saved_model_samples_the_same_tables_in_other_processes(saved, thirty, tmp_path):
     """SDV visits tables through sets of names, whose order changes with each process's
     string hashing (with plain SDV, hash seeds 1 and 2 draw different flights); the plugin
     fixes the order, so a seed means the same rows in every process."""
-    path = fitted.save(tmp_path / "flights.model")
     script = (
         "import sys, tabular_engine\n"
         "drawn = tabular_engine.load(sys.argv[1]).sample(30, seed=2)\n"
@@ -109,13 +114,13 @@ def test_a_saved_model_samples_the_same_tables_in_other_processes(fitted, thirty
         folder = tmp_path / hash_seed
         folder.mkdir()
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        subprocess.run([sys.executable, "-c", script, str(path), str(folder)], check=True, env=env)
+        subprocess.run([sys.executable, "-c", script, str(saved), str(folder)], check=True, env=env)
         for name, frame in thirty.items():
             pd.testing.assert_frame_equal(pd.read_pickle(folder / f"{name}.pkl"), frame)
 
 
-def test_model_file_round_trip_gives_the_same_tables_for_a_seed(fitted, thirty, tmp_path):
-    loaded = tabular_engine.load(fitted.save(tmp_path / "m.model"))
+def test_model_file_round_trip_gives_the_same_tables_for_a_seed(fitted, saved, thirty):
+    loaded = tabular_engine.load(saved)
     assert loaded.metadata.relationships == fitted.metadata.relationships
     assert loaded.generator.name == "hma"
     drawn = loaded.sample(30, seed=2)
