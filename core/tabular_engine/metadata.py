@@ -230,8 +230,13 @@ def detect_table(frame: pd.DataFrame) -> Table:
 
 
 def detect(dataset: dict[str, pd.DataFrame]) -> Metadata:
-    """Detect metadata for every table of ``dataset``."""
-    return Metadata(tables={name: detect_table(frame) for name, frame in dataset.items()})
+    """Detect metadata for every table of ``dataset``, and the keys between its tables."""
+    metadata = Metadata(tables={name: detect_table(frame) for name, frame in dataset.items()})
+    if len(dataset) > 1:
+        from .relationships import detect_relationships
+
+        detect_relationships(dataset, metadata)
+    return metadata
 
 
 def _detect_column(name: str, series: pd.Series) -> Column:

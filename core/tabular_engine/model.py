@@ -99,18 +99,26 @@ class Model:
     core_version: str = ""
     #: SHA-256 of the saved payload when loaded from a file ("" for a model in memory).
     payload_sha256: str = ""
+    #: What fitting did about orphan foreign keys (multi-table; not saved with the model).
+    orphans: Any = None
 
     @property
     def table_names(self) -> list[str]:
         return list(self.metadata.tables)
 
     def sample(
-        self, num_rows: int | None = None, *, seed: int | None = None, scale: float | None = None
+        self,
+        num_rows: int | None = None,
+        *,
+        seed: int | None = None,
+        scale: float | None = None,
+        main_table: str | None = None,
     ) -> pd.DataFrame | dict:
         """Synthetic rows: a DataFrame, or for multi-table a dict of them.
 
-        ``num_rows`` counts rows of the root table for a multi-table model; ``scale``
-        instead multiplies every table's size (1.0 = as many rows as the real data).
+        ``num_rows`` counts rows of the root table for a multi-table model (``main_table``
+        chooses which; the generator's default otherwise); ``scale`` instead multiplies
+        every table's size (1.0 = as many rows as the real data).
         Sequential models draw with :meth:`sample_sequences`.
         """
         import pandas as pd
@@ -124,12 +132,12 @@ class Model:
                 "not for a number of rows"
             )
         if kind is Kind.MULTI_TABLE:
-            options = SampleOptions(scale=check_scale(scale, num_rows))
+            options = SampleOptions(scale=check_scale(scale, num_rows), main_table=main_table)
             rows = 0 if num_rows is None else check_num_rows(num_rows)
             return self._draw(rows, seed if seed is not None else new_seed(), 0, options)
-        if scale is not None:
+        if scale is not None or main_table is not None:
             raise ParameterError(
-                f"scale multiplies the tables of a multi-table model; generator "
+                f"scale and main_table size the tables of a multi-table model; generator "
                 f"{self.generator.name!r} makes one table, ask for num_rows instead"
             )
         if num_rows is None:

@@ -227,12 +227,15 @@ class SampleOptions:
     ``scale`` multiplies every table's size (multi-table; ``num_rows`` is then ignored).
     ``sequence_length`` fixes the length of each sequence, where the model supports it.
     ``context`` is a DataFrame of context rows, one sequence drawn per row (sequential).
+    ``main_table`` names the table whose rows ``num_rows`` counts (multi-table; the
+    generator's default when None).
     Single-table generators never see anything but the defaults.
     """
 
     scale: float | None = None
     sequence_length: int | None = None
     context: Any = None
+    main_table: str | None = None
 
 
 class PrivacyUnit(StrEnum):

@@ -34,8 +34,13 @@ def _pandera() -> Any:
     return pa
 
 
-def infer_schema(frame: pd.DataFrame, table: Table) -> pa.DataFrameSchema:
-    """A pandera schema describing ``frame``: dtypes, nullability, domains and ranges."""
+def infer_schema(
+    frame: pd.DataFrame, table: Table, foreign_keys: frozenset[str] = frozenset()
+) -> pa.DataFrameSchema:
+    """A pandera schema describing ``frame``: dtypes, nullability, domains and ranges.
+
+    Id columns must be unique, except ``foreign_keys`` (many children share a parent).
+    """
     pa = _pandera()
     parsed = parse_datetimes(frame, table)
     columns = {}
@@ -54,7 +59,7 @@ def infer_schema(frame: pd.DataFrame, table: Table) -> pa.DataFrameSchema:
             dtype,
             checks=checks,
             nullable=bool(series.isna().any()),
-            unique=column.sdtype == "id",
+            unique=column.sdtype == "id" and name not in foreign_keys,
         )
     return pa.DataFrameSchema(columns, strict=True, ordered=True)
 
@@ -70,8 +75,14 @@ def _plain(value: Any) -> Any:
 
 def infer_schemas(dataset: dict[str, pd.DataFrame], metadata: Metadata) -> dict[str, str]:
     """Pandera JSON schema of every table, keyed by table name."""
+    foreign_keys: dict[str, set[str]] = {}
+    for relationship in metadata.relationships:
+        child = relationship.get("child_table_name")
+        foreign_keys.setdefault(child, set()).add(relationship.get("child_foreign_key"))
     return {
-        name: infer_schema(frame, metadata.tables[name]).to_json()
+        name: infer_schema(
+            frame, metadata.tables[name], frozenset(foreign_keys.get(name, ()))
+        ).to_json()
         for name, frame in dataset.items()
     }
 

@@ -1,4 +1,5 @@
-"""The core's own ``validate`` hook: pandera schemas inferred at fit time or given."""
+"""The core's own ``validate`` hook: pandera schemas inferred at fit time or given, and at
+the output stage, keys across relationships (no orphan foreign keys, unique primary keys)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,13 @@ def validate(
     stage: str,
     reference: dict[str, Any] | None,
 ) -> list[Finding]:
+    findings: list[Finding] = []
+    if stage == "output" and metadata.relationships:
+        from ..relationships import integrity_findings
+
+        findings.extend(integrity_findings(dataset, metadata))
     if not reference:
-        return []
+        return findings
     from .. import validation
 
-    return validation.check(dataset, metadata, reference)
+    return validation.check(dataset, metadata, reference) + findings

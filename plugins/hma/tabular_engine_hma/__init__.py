@@ -1,0 +1,1 @@
+"""The ``hma`` generator: linked tables whose keys join, on SDV's HMASynthesizer."""
