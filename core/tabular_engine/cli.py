@@ -20,7 +20,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .cli_sequences import (
+    SEQUENCE_COLUMN_NAMES,
+    SEQUENCE_SAMPLE_NAMES,
+    check_sample_request,
+    pop_options,
+    sequence_column_options,
+    sequence_sample_options,
+    write_sequences,
+)
 from .errors import ParameterError, TabularEngineError
+from .types import Kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,11 +185,19 @@ def _print_plugins(records: list, infos: dict[str, dict]) -> None:
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write JSON here.")
-def metadata(input_path: Path, output: Path | None) -> None:
+@sequence_column_options
+def metadata(input_path: Path, output: Path | None, **sequence: Any) -> None:
     """Detect metadata of INPUT and print (or write) it as SDV-compatible JSON."""
-    from .api import detect_metadata
+    from .io import read_dataset
+    from .metadata import detect
+    from .sequences import apply_sequence_options
 
-    text = detect_metadata(input_path).to_json()
+    dataset = read_dataset(input_path)
+    detected = detect(dataset)
+    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
+    if any(sequence.values()):
+        detected = apply_sequence_options(detected, dataset, **sequence)
+    text = detected.to_json()
     if output is None:
         click.echo(text, nl=False)
         return
@@ -226,9 +244,10 @@ _rows_option = click.option(
     "-n",
     "--rows",
     "num_rows",
-    required=True,
+    default=None,
     type=Rows(),
-    help="Rows to generate, e.g. 1000 or 1e6 (0 writes only the header).",
+    help="Rows to generate, e.g. 1000 or 1e6 (0 writes only the header); sequential "
+    "generators take --sequences instead.",
 )
 _validate_option = click.option(
     "--validate/--no-validate",
@@ -264,6 +283,7 @@ def _fit(
     params: tuple[str, ...],
     metadata_path: Path | None,
     fit_rows: int | None = None,
+    sequence: dict[str, Any] | None = None,
 ) -> Model:
     from .api import fit
 
@@ -279,6 +299,7 @@ def _fit(
             metadata=metadata_path,
             seed=seed,
             progress=progress,
+            **(sequence or {}),
             **_parse_params(params),
         )
     finally:
@@ -319,6 +340,7 @@ def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict
 @_param_option
 @_metadata_option
 @_fit_rows_option
+@sequence_column_options
 def fit_command(
     input_path: Path,
     generator: str,
@@ -327,6 +349,7 @@ def fit_command(
     params: tuple[str, ...],
     metadata_path: Path | None,
     fit_rows: int | None,
+    **sequence: Any,
 ) -> None:
     """Fit a generator on INPUT and save the model to a file."""
     from .errors import OutputError
@@ -340,7 +363,8 @@ def fit_command(
             f"{output.with_suffix('.model').name}"
         )
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
+    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, sequence)
     model.save(output)
     _say(f"model saved to {output}")
 
@@ -398,9 +422,10 @@ def fit_command(
     metavar="SECONDS",
     help="How long to wait for the Dask scheduler and its first worker.",
 )
+@sequence_sample_options
 def sample_command(
     model_path: Path,
-    num_rows: int,
+    num_rows: int | None,
     output: Path,
     seed: int | None,
     validate: bool,
@@ -417,14 +442,26 @@ def sample_command(
     from .io import check_output_path
     from .model import check_num_rows, load
 
-    check_num_rows(num_rows, "--rows")
-    if executor == "dask":
+    sampling = pop_options(dask_options, SEQUENCE_SAMPLE_NAMES)
+    rows_only = num_rows is not None and all(v is None for v in sampling.values())
+    if executor == "dask" and rows_only:
+        check_num_rows(num_rows, "--rows")
         _sample_dataset(model_path, num_rows, output, seed, validate, **dask_options)
         return
+    if executor == "dask":
+        raise ParameterError(
+            "--executor dask draws -n rows of a single table (-n is required); sequences "
+            "are drawn by the local executor: leave out --executor dask"
+        )
     _refuse_dask_options(dask_options)
     check_output_path(output)
     _check_not_input(model_path, output)
     model = load(model_path)
+    check_sample_request(model.generator.name, model.generator.kind, num_rows, sampling)
+    if model.generator.kind is Kind.SEQUENTIAL:
+        write_sequences(model, output, seed, validate, sampling, _say, _report)
+        return
+    check_num_rows(num_rows, "--rows")
     _write_sample(model, num_rows, output, seed, validate)
 
 
@@ -444,25 +481,39 @@ def sample_command(
 @_metadata_option
 @_validate_option
 @_fit_rows_option
+@sequence_column_options
+@sequence_sample_options
 def generate(
     input_path: Path,
     generator: str,
-    num_rows: int,
+    num_rows: int | None,
     output: Path,
     seed: int | None,
     params: tuple[str, ...],
     metadata_path: Path | None,
     validate: bool,
     fit_rows: int | None,
+    **sequence: Any,
 ) -> None:
-    """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT."""
+    """Fit a generator on INPUT and write ROWS synthetic rows (or sequences) to OUTPUT."""
     from .io import check_output_path
     from .model import check_num_rows
+    from .plugins import get_registry
 
+    sampling = pop_options(sequence, SEQUENCE_SAMPLE_NAMES)
+    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
+    kind = get_registry().get(generator).kind
+    check_sample_request(generator, kind, num_rows, sampling)
+    if kind is Kind.SEQUENTIAL:
+        check_output_path(output)
+        _check_not_input(input_path, output)
+        model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, sequence)
+        write_sequences(model, output, model.seed, validate, sampling, _say, _report)
+        return
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, sequence)
     # one seed for both steps, so the seed printed after fitting reproduces the output
     _write_sample(model, num_rows, output, model.seed, validate)
 

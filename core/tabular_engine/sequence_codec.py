@@ -48,6 +48,8 @@ class EncodedSequences:
     context: pd.DataFrame  # one row per sequence, in sequence order
     data: pd.DataFrame  # SEQUENCE (0 .. sequences - 1), then data model columns
     lengths: np.ndarray
+    #: for each sequence of ``context``, the real sequence it comes from (several when cut)
+    parents: np.ndarray | None = None
 
 
 @dataclass
@@ -141,11 +143,13 @@ class SequenceCodec:
 
         ordered = _ordered(frame, table, self.spec)
         sequence = _sequence_numbers(ordered, self.spec)
+        parent = sequence
         if segment_size is not None:
             position = pd.Series(sequence).groupby(sequence).cumcount().to_numpy()
             segment = position // segment_size
             sequence = pd.factorize(sequence * (int(segment.max()) + 1) + segment)[0]
         starts = np.r_[True, sequence[1:] != sequence[:-1]]
+        parents = parent[starts]
         data = self.data_codec.encode(ordered.reset_index(drop=True))
         firsts = ordered[starts].reset_index(drop=True)
         context = self.context_codec.encode(firsts)
@@ -158,7 +162,7 @@ class SequenceCodec:
             context[self.start] = values[starts]
         data.insert(0, SEQUENCE, sequence)
         lengths = np.bincount(sequence)
-        return EncodedSequences(context=context, data=data, lengths=lengths)
+        return EncodedSequences(context=context, data=data, lengths=lengths, parents=parents)
 
     def encode_context(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Context model columns of user-given context rows (``--context-file``)."""
@@ -212,7 +216,7 @@ class SequenceCodec:
         sequences = len(context)
         sequence = data[SEQUENCE].to_numpy(dtype="int64")
         body = self.data_codec.decode(
-            data.drop(columns=[SEQUENCE]).reset_index(drop=True),
+            _filled(data.drop(columns=[SEQUENCE]), self.data_codec, sequence),
             row_offset=row_offset,
             enforce_min_max=enforce_min_max,
             enforce_rounding=enforce_rounding,
@@ -296,6 +300,28 @@ def fit_sequence_codec(
         context=list(spec.context),
     )
     return codec, frame, table
+
+
+def _filled(model: pd.DataFrame, codec: TableCodec, sequence: np.ndarray) -> pd.DataFrame:
+    """``model`` with numbers the network left out (NaN) filled in.
+
+    A model may mark a value as missing in a column that had none (deepecho does so with
+    few epochs); such gaps take the previous value of their sequence (else the next, else
+    the middle of the real range), so the output has no missing values the data never had.
+    """
+    model = model.reset_index(drop=True)
+    for plan in codec.plans:
+        if plan.name not in codec.numerical or not model[plan.name].isna().any():
+            continue
+        values = (
+            model[plan.name]
+            .astype("float64")
+            .groupby(sequence)
+            .transform(lambda group: group.ffill().bfill())
+        )
+        middle = (plan.minimum + plan.maximum) / 2 if plan.minimum is not None else 0.0
+        model[plan.name] = values.fillna(middle).to_numpy()
+    return model
 
 
 def _ordered(frame: pd.DataFrame, table: Table, spec: SequenceSpec) -> pd.DataFrame:
