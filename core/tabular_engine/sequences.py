@@ -311,7 +311,7 @@ def _check_key(
     lengths = frame.groupby(key, sort=False).size()
     if len(lengths) == 1 and not single_series:
         raise InputError(
-            f"{where} holds a single sequence ({key} = {lengths.index[0]!r}, {lengths.iloc[0]} "
+            f"{where} holds a single sequence ({key} = {lengths.index[0]}, {lengths.iloc[0]} "
             f"rows); generator {generator!r} learns from many sequences: give more entities, "
             "or use the deepecho generator, which cuts one long series into segments"
         )
@@ -350,7 +350,7 @@ def _check_index(
         keys = sorted(map(str, rows[key].unique()))[:5] if key is not None else []
         within = f" of sequence(s) {', '.join(keys)}" if keys else ""
         raise InputError(
-            f"{where}: sequence index {index!r} repeats {first[index]!r}{within}; the index "
+            f"{where}: sequence index {index!r} repeats {first[index]}{within}; the index "
             "must be unique within each sequence: drop the duplicated rows or choose another "
             "--sequence-index"
         )
