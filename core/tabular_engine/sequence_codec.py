@@ -213,6 +213,9 @@ class SequenceCodec:
         """
         import pandas as pd
 
+        if len(data) == 0:  # nothing drawn: the right columns, no rows
+            data = pd.DataFrame(columns=[SEQUENCE, *self._model_columns(self.data_codec)])
+            context = pd.DataFrame(columns=self._model_columns(self.context_codec, self.start))
         sequences = len(context)
         sequence = data[SEQUENCE].to_numpy(dtype="int64")
         body = self.data_codec.decode(
@@ -238,6 +241,11 @@ class SequenceCodec:
             columns[self.spec.index] = self._decode_index(context, data, sequence)
         frame = pd.DataFrame(columns, index=range(len(data)))
         return frame[self.columns]
+
+    def _model_columns(self, codec: TableCodec, extra: str | None = None) -> list[str]:
+        columns = [*codec.numerical, *codec.categorical]
+        index_column = self.step if codec is self.data_codec else extra
+        return columns + ([index_column] if index_column is not None else [])
 
     def _decode_index(
         self, context: pd.DataFrame, data: pd.DataFrame, sequence: np.ndarray
