@@ -163,6 +163,7 @@ class DeepEchoModel:
         else:
             lengths = self.codec.draw_lengths(count, rng)
         device = resolve_device(self.device, NAME, strict=False)
+        self._place(device)
         pieces = []
         with seeded(seed, device), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -183,6 +184,20 @@ class DeepEchoModel:
             enforce_rounding=self.enforce_rounding,
         )
         return {self.codec.spec.table: table}
+
+    def _place(self, device: Any) -> None:
+        """Move the generator network to ``device`` (the library keeps it in two places)."""
+        if self.model._device != device:
+            self.model._device = device
+            self.model._generator.device = device
+            self.model._generator.to(device)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle with CPU tensors, so a model trained on a GPU loads anywhere."""
+        import torch
+
+        self._place(torch.device("cpu"))
+        return dict(self.__dict__)
 
     def _sequence(self, context: list[Any], length: int) -> pd.DataFrame:
         """One sequence of ``length`` rows, drawn piece by piece with the same context."""

@@ -103,6 +103,7 @@ class ParModel:
     ) -> dict[str, pd.DataFrame]:
         """``num_rows`` sequences (or one per context row of ``options``), drawn with ``seed``."""
         device = resolve_device(self.device, NAME, strict=False)
+        self._place(device)
         keys = None
         with _library(), seeded(seed, device):
             self._seed_library(seed)
@@ -138,6 +139,20 @@ class ParModel:
             enforce_rounding=self.enforce_rounding,
         )
         return {self.codec.spec.table: table}
+
+    def _place(self, device: Any) -> None:
+        """Move deepecho's PARModel (inside the synthesizer) to ``device``."""
+        network = self.synthesizer._model
+        if network.device != device:
+            network.device = device
+            network._model.to(device)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle with CPU tensors, so a model trained on a GPU loads anywhere."""
+        import torch
+
+        self._place(torch.device("cpu"))
+        return dict(self.__dict__)
 
     def _seed_library(self, seed: int) -> None:
         """Seed what does not draw from the global generators: SDV's own random states.
