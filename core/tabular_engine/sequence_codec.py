@@ -7,8 +7,10 @@
   :class:`~tabular_engine.columns.TableCodec`, plus ``<index>#start``, where the sequence
   begins (seconds since the epoch for a datetime index);
 * the **data rows**, in index order: the other columns, encoded by a ``TableCodec``, plus
-  ``<index>#step``, the distance from the previous row (the first row repeats the second
-  row's step), and ``#sequence``, the sequence number.
+  ``<index>#step``, the logarithm of the distance from the previous row (the first row
+  repeats the second row's step; the logarithm keeps rare long gaps, such as nights
+  between five-minute steps, from dominating the scale), and ``#sequence``, the
+  sequence number.
 
 Decoding does the reverse and makes the guarantees of sequential output hold by
 construction: one new key per sequence, shaped like the real keys and numbered from the
@@ -158,7 +160,7 @@ class SequenceCodec:
             steps = np.diff(values, prepend=np.nan)
             steps[starts] = np.nan
             steps = pd.Series(steps).groupby(sequence).bfill().fillna(self.min_step).to_numpy()
-            data[self.step] = steps
+            data[self.step] = np.log(steps)  # long gaps (nights, weekends) on a tamer scale
             context[self.start] = values[starts]
         data.insert(0, SEQUENCE, sequence)
         lengths = np.bincount(sequence)
@@ -253,8 +255,9 @@ class SequenceCodec:
         import pandas as pd
 
         assert self.index_codec is not None and self.spec.index is not None
-        steps = data[self.step].to_numpy(dtype="float64")
-        steps = np.where(np.isfinite(steps), steps, self.min_step)
+        with np.errstate(over="ignore", invalid="ignore"):
+            steps = np.exp(data[self.step].to_numpy(dtype="float64"))
+        steps = np.where(np.isnan(steps), self.min_step, steps)
         steps = np.clip(steps, self.min_step, self.max_step)
         starts = context[self.start].to_numpy(dtype="float64")
         if self.resolution:

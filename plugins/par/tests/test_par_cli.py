@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 
+@pytest.mark.slow
 def test_generate_then_sample_from_the_saved_model(cli, chickweight_path, tmp_path):
     model = tmp_path / "chicks.model"
     fitted = cli(
