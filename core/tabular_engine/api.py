@@ -14,6 +14,7 @@ from .metadata import Metadata, check_sdtypes, detect
 from .model import Model, check_seed, new_seed
 from .plugins import get_registry
 from .progress import NullProgress, Progress
+from .sequences import apply_sequence_options
 from .types import GeneratorInfo, Kind
 
 if TYPE_CHECKING:
@@ -71,6 +72,9 @@ def fit(
     progress: Progress | None = None,
     fit_rows: int | None = None,
     on_orphans: str = "error",
+    sequence_key: str | None = None,
+    sequence_index: str | None = None,
+    context_columns: list[str] | tuple[str, ...] | None = None,
     **params: Any,
 ) -> Model:
     """Fit ``generator`` on ``data`` and return the fitted :class:`Model`.
@@ -86,6 +90,9 @@ def fit(
         on_orphans: what to do with foreign-key values that have no parent row:
             ``"error"`` (stop, naming table, column and count), ``"drop"`` (remove those
             rows) or ``"null"`` (blank those keys); see :mod:`tabular_engine.orphans`.
+        sequence_key, sequence_index, context_columns: the sequence columns of sequential
+            data (see docs/sequences.md); override the metadata, and what is left out is
+            detected where obvious for a sequential generator.
         **params: the generator's parameters; unknown names are an error.
     """
     from .orphans import check_policy, handle_orphans
@@ -100,6 +107,15 @@ def fit(
     seed = seed if seed is not None else new_seed()
     dataset = read_dataset(data) if fit_rows is None else _fit_sample(data, fit_rows, seed)
     resolved_metadata = resolve_metadata(metadata, dataset)
+    if info.kind is Kind.SEQUENTIAL or sequence_key or sequence_index or context_columns:
+        resolved_metadata = apply_sequence_options(
+            resolved_metadata,
+            dataset,
+            sequence_key=sequence_key,
+            sequence_index=sequence_index,
+            context_columns=context_columns,
+            detect_missing=info.kind is Kind.SEQUENTIAL,
+        )
     _check_kind(info, dataset)
     dataset = align_key_types(dataset, resolved_metadata)
     dataset, orphans = handle_orphans(dataset, resolved_metadata, on_orphans)

@@ -21,7 +21,17 @@ import click
 
 from . import __version__
 from . import cli_multi_table as multi
+from .cli_sequences import (
+    SEQUENCE_COLUMN_NAMES,
+    SEQUENCE_SAMPLE_NAMES,
+    check_sample_request,
+    pop_options,
+    sequence_column_options,
+    sequence_sample_options,
+    write_sequences,
+)
 from .errors import ParameterError, TabularEngineError
+from .types import Kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -176,11 +186,19 @@ def _print_plugins(records: list, infos: dict[str, dict]) -> None:
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write JSON here.")
-def metadata(input_path: Path, output: Path | None) -> None:
+@sequence_column_options
+def metadata(input_path: Path, output: Path | None, **sequence: Any) -> None:
     """Detect metadata of INPUT and print (or write) it as SDV-compatible JSON."""
-    from .api import detect_metadata
+    from .io import read_dataset
+    from .metadata import detect
+    from .sequences import apply_sequence_options
 
-    text = detect_metadata(input_path).to_json()
+    dataset = read_dataset(input_path)
+    detected = detect(dataset)
+    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
+    if any(sequence.values()):
+        detected = apply_sequence_options(detected, dataset, **sequence)
+    text = detected.to_json()
     if output is None:
         click.echo(text, nl=False)
         return
@@ -230,7 +248,7 @@ _rows_option = click.option(
     default=None,
     type=Rows(),
     help="Rows to generate, e.g. 1000 or 1e6 (0 writes only the header); multi-table: "
-    "rows of the main table.",
+    "rows of the main table; sequential generators take --sequences instead.",
 )
 _validate_option = click.option(
     "--validate/--no-validate",
@@ -267,6 +285,7 @@ def _fit(
     metadata_path: Path | None,
     fit_rows: int | None = None,
     on_orphans: str = "error",
+    sequence: dict[str, Any] | None = None,
 ) -> Model:
     from .api import fit
 
@@ -283,6 +302,7 @@ def _fit(
             seed=seed,
             progress=progress,
             on_orphans=on_orphans,
+            **(sequence or {}),
             **_parse_params(params),
         )
     finally:
@@ -325,6 +345,7 @@ def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict
 @_metadata_option
 @_fit_rows_option
 @multi.on_orphans_option
+@sequence_column_options
 def fit_command(
     input_path: Path,
     generator: str,
@@ -334,6 +355,7 @@ def fit_command(
     metadata_path: Path | None,
     fit_rows: int | None,
     on_orphans: str,
+    **sequence: Any,
 ) -> None:
     """Fit a generator on INPUT and save the model to a file."""
     from .errors import OutputError
@@ -347,7 +369,8 @@ def fit_command(
             f"{output.with_suffix('.model').name}"
         )
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans)
+    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence)
     model.save(output)
     _say(f"model saved to {output}")
 
@@ -409,6 +432,7 @@ def fit_command(
 @multi.scale_option
 @multi.main_table_option
 @multi.format_option
+@sequence_sample_options
 def sample_command(
     model_path: Path,
     num_rows: int | None,
@@ -431,6 +455,7 @@ def sample_command(
     from .io import check_output_path
     from .model import check_num_rows, load
 
+    sampling = pop_options(dask_options, SEQUENCE_SAMPLE_NAMES)
     if multi.model_is_multi_table(model_path):
         if executor == "dask":
             raise ParameterError(
@@ -440,19 +465,32 @@ def sample_command(
         _refuse_dask_options(dask_options)
         multi.check_sizes(num_rows, scale)
         multi.check_output_folder(output)
+        model = load(model_path)
+        check_sample_request(model.generator.name, Kind.MULTI_TABLE, num_rows, sampling)
         multi.sample_to_folder(
-            load(model_path), num_rows, scale, main_table, output, table_format, seed, validate
+            model, num_rows, scale, main_table, output, table_format, seed, validate
         )
         return
-    num_rows = multi.refuse_multi_table_options(num_rows, scale, main_table, table_format)
-    check_num_rows(num_rows, "--rows")
-    if executor == "dask":
+    multi.refuse_multi_table_options(scale, main_table, table_format)
+    rows_only = num_rows is not None and all(v is None for v in sampling.values())
+    if executor == "dask" and rows_only:
+        check_num_rows(num_rows, "--rows")
         _sample_dataset(model_path, num_rows, output, seed, validate, **dask_options)
         return
+    if executor == "dask":
+        raise ParameterError(
+            "--executor dask draws -n rows of a single table (-n is required); sequences "
+            "are drawn by the local executor: leave out --executor dask"
+        )
     _refuse_dask_options(dask_options)
     check_output_path(output)
     _check_not_input(model_path, output)
     model = load(model_path)
+    check_sample_request(model.generator.name, model.generator.kind, num_rows, sampling)
+    if model.generator.kind is Kind.SEQUENTIAL:
+        write_sequences(model, output, seed, validate, sampling, _say, _report)
+        return
+    check_num_rows(num_rows, "--rows")
     _write_sample(model, num_rows, output, seed, validate)
 
 
@@ -476,6 +514,8 @@ def sample_command(
 @multi.main_table_option
 @multi.on_orphans_option
 @multi.format_option
+@sequence_column_options
+@sequence_sample_options
 def generate(
     input_path: Path,
     generator: str,
@@ -490,29 +530,47 @@ def generate(
     main_table: str | None,
     on_orphans: str,
     table_format: str | None,
+    **sequence: Any,
 ) -> None:
-    """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT.
+    """Fit a generator on INPUT and write ROWS synthetic rows (or sequences) to OUTPUT.
 
     \b
     A multi-table generator reads a folder (one file per table) and writes a folder:
       tabular-engine generate tables/ -g hma -n 1000 -o synthetic/ --on-orphans drop
+    A sequential generator draws --sequences N entities:
+      tabular-engine generate visits.csv -g par --sequence-key patient --sequences 50 -o s.csv
     """
     from .io import check_output_path
     from .model import check_num_rows
+    from .plugins import get_registry
 
-    if multi.generator_is_multi_table(generator):
+    sampling = pop_options(sequence, SEQUENCE_SAMPLE_NAMES)
+    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
+    kind = get_registry().get(generator).kind
+    check_sample_request(generator, kind, num_rows, sampling)
+    if kind is Kind.MULTI_TABLE:
         multi.check_sizes(num_rows, scale)
         multi.check_output_folder(output)
-        model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans)
+        model = _fit(
+            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence
+        )
         multi.sample_to_folder(
             model, num_rows, scale, main_table, output, table_format, model.seed, validate
         )
         return
-    num_rows = multi.refuse_multi_table_options(num_rows, scale, main_table, table_format)
+    multi.refuse_multi_table_options(scale, main_table, table_format)
+    if kind is Kind.SEQUENTIAL:
+        check_output_path(output)
+        _check_not_input(input_path, output)
+        model = _fit(
+            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence
+        )
+        write_sequences(model, output, model.seed, validate, sampling, _say, _report)
+        return
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence)
     # one seed for both steps, so the seed printed after fitting reproduces the output
     _write_sample(model, num_rows, output, model.seed, validate)
 

@@ -86,24 +86,20 @@ def model_is_multi_table(model_path: Path) -> bool:
 
 
 def refuse_multi_table_options(
-    num_rows: int | None, scale: float | None, main_table: str | None, table_format: str | None
-) -> int:
-    """For a single-table generator: ``num_rows``, which must be given, and no
-    multi-table option."""
+    scale: float | None, main_table: str | None, table_format: str | None
+) -> None:
+    """For a single-table or sequential generator: no multi-table option."""
     for name, value in (("--scale", scale), ("--main-table", main_table)):
         if value is not None:
             raise ParameterError(
                 f"{name} sizes the tables of a multi-table generator; this one makes one "
-                "table: give -n ROWS"
+                "table: give -n ROWS (or --sequences N for a sequential generator)"
             )
     if table_format is not None:
         raise ParameterError(
             "--format chooses the file format of a multi-table output folder; for one "
             "table, the output file's extension (.csv or .parquet) chooses it"
         )
-    if num_rows is None:
-        raise ParameterError("give -n ROWS: how many rows to generate")
-    return num_rows
 
 
 def check_output_folder(output: Path) -> None:

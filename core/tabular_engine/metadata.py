@@ -57,6 +57,10 @@ class Table:
     primary_key: str | None = None
     sequence_key: str | None = None
     sequence_index: str | None = None
+    #: Columns constant within each sequence (sequential data). Written as the table key
+    #: ``context_columns`` when not empty: an extension of SDV's JSON, whose own reader
+    #: refuses unknown keys (SDV takes context columns as a synthesizer argument instead).
+    context_columns: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -65,6 +69,8 @@ class Table:
         for key in ("primary_key", "sequence_key", "sequence_index"):
             if getattr(self, key) is not None:
                 result[key] = getattr(self, key)
+        if self.context_columns:
+            result["context_columns"] = list(self.context_columns)
         return result
 
 
@@ -211,12 +217,22 @@ def _table_from_dict(table: Any, where: str) -> Table:
         primary_key=table.get("primary_key"),
         sequence_key=table.get("sequence_key"),
         sequence_index=table.get("sequence_index"),
+        context_columns=_context_columns(table.get("context_columns", []), where),
     )
     for key in ("primary_key", "sequence_key", "sequence_index"):
         value = getattr(result, key)
         if value is not None and value not in columns:
             raise MetadataError(f"{where}: {key} {value!r} is not one of its columns")
+    for name in result.context_columns:
+        if name not in columns:
+            raise MetadataError(f"{where}: context column {name!r} is not one of its columns")
     return result
+
+
+def _context_columns(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise MetadataError(f"{where}: context_columns must be a list of column names")
+    return list(value)
 
 
 # -- detection ------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The deepecho generator for tabular-engine: deepecho's BasicGANModel for sequences."""

@@ -1,0 +1,1 @@
+"""The par generator for tabular-engine: SDV's PARSynthesizer for sequential data."""
