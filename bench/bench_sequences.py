@@ -16,11 +16,12 @@ default; the library is given the same ``segment_size``) and drawn back as one s
 27,716 rows.
 
 Each run is a fresh subprocess of this script (``--worker``), so imports and peak memory
-(``ru_maxrss``) are its own; fit and sample wall times exclude imports. The sides of one
-case run one after the other, so a busy machine slows both alike. torch uses
+(``ru_maxrss``) are its own; fit and sample wall times exclude imports. Each side runs
+``--repeats`` times (default 2), in the order te, lib, lib, te, so that a drifting load
+on a busy machine slows both alike; the table shows medians. torch uses
 ``--threads`` threads (default 1: on a shared 2-core machine more threads only spin).
 
-    python bench/bench_sequences.py            # full: par 32 epochs, deepecho 256 (bank_calls 64)
+    python bench/bench_sequences.py            # full: par 16 epochs, deepecho 128 (bank_calls 32)
     python bench/bench_sequences.py --quick    # a smoke run: 2 and 8 epochs
 
 It prints a markdown table of ratios (tabular-engine / library) and writes every figure to
@@ -33,6 +34,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -64,8 +66,8 @@ def epochs_for(generator: str, dataset: str, quick: bool) -> int:
     if quick:
         return 2 if generator == "par" else 8
     if generator == "par":
-        return 32
-    return 64 if dataset == "bank_calls" else 256
+        return 16
+    return 32 if dataset == "bank_calls" else 128
 
 
 # -- the two sides, run inside a worker ------------------------------------------------------
@@ -212,6 +214,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few epochs: a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="runs per side (default: 2, --quick: 1)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--worker", choices=["te", "lib"], dest="side", help=argparse.SUPPRESS)
     parser.add_argument("--generator", help=argparse.SUPPRESS)
@@ -226,13 +231,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.side:
         worker(args)
         return 0
+    args.repeats = args.repeats or (1 if args.quick else 2)
     results = []
     for generator, dataset in CASES:
         epochs = epochs_for(generator, dataset, args.quick)
         case: dict[str, Any] = {"generator": generator, "dataset": dataset, "epochs": epochs}
-        for side in ("te", "lib"):
+        runs: dict[str, list[dict[str, Any]]] = {"te": [], "lib": []}
+        order = ("te", "lib", "lib", "te")  # ABBA: a drifting load hits both sides alike
+        for side in (order * args.repeats)[: 2 * args.repeats]:
             print(f"{generator} on {dataset}, {side}, {epochs} epochs ...", file=sys.stderr)
-            case[side] = spawn(side, generator, dataset, epochs, args.threads)
+            runs[side].append(spawn(side, generator, dataset, epochs, args.threads))
+        for side, measured in runs.items():
+            case[side] = {
+                name: statistics.median(run[name] for run in measured) for name in measured[0]
+            }
+        case["runs"] = runs
         results.append(case)
     table = markdown(results)
     print(table)

@@ -269,3 +269,12 @@ def test_other_jobs_protect_the_row(credit):
     metadata = detect({"t": credit})
     assert privacy_unit_for(info(Kind.SINGLE_TABLE), metadata) is PrivacyUnit.ROW
     assert privacy_unit_for(info(Kind.MULTI_TABLE), None) is PrivacyUnit.ROW
+
+
+def test_a_single_table_generator_keeps_the_key_s_values(chicks):
+    """Declaring the entity for a single-table model changes the privacy unit, not the data."""
+    _, metadata = prepared(chicks, sequence_key="Chick", detect_missing=False, key_as_id=False)
+    table = metadata.tables["t"]
+    assert table.sequence_key == "Chick" and table.columns["Chick"].sdtype == "numerical"
+    assert table.sequence_index is None  # nothing detected
+    assert privacy_unit_for(info(Kind.SINGLE_TABLE), metadata) is PrivacyUnit.SEQUENCE

@@ -115,6 +115,7 @@ def fit(
             sequence_index=sequence_index,
             context_columns=context_columns,
             detect_missing=info.kind is Kind.SEQUENTIAL,
+            key_as_id=info.kind is Kind.SEQUENTIAL,
         )
     _check_kind(info, dataset)
     dataset = align_key_types(dataset, resolved_metadata)

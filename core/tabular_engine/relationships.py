@@ -112,7 +112,9 @@ def detect_relationships(dataset: dict[str, pd.DataFrame], metadata: Metadata) -
     for relationship in found:  # a foreign key is not its own table's primary key
         child = metadata.tables[relationship.child]
         if child.primary_key == relationship.foreign_key:
-            child.primary_key = None
+            foreign = {r.foreign_key for r in found if r.child == relationship.child}
+            ids = [n for n, c in child.columns.items() if c.sdtype == "id" and n not in foreign]
+            child.primary_key = ids[0] if ids else None
     metadata.relationships = [r.to_dict() for r in found]
     return metadata
 

@@ -60,12 +60,15 @@ def apply_sequence_options(
     sequence_index: str | None = None,
     context_columns: list[str] | tuple[str, ...] | None = None,
     detect_missing: bool = True,
+    key_as_id: bool = True,
 ) -> Metadata:
     """``metadata`` with the given sequence columns set, and the others detected.
 
     Given names win over the metadata; with ``detect_missing`` a key, index or context
     that is neither given nor in the metadata is detected where it is obvious (see
-    :func:`detect_sequence_columns`). The sequence key becomes an ``id`` column.
+    :func:`detect_sequence_columns`). With ``key_as_id`` the sequence key becomes an
+    ``id`` column (as SDV requires); a single-table generator keeps its type, so that
+    the entity's values are learned rather than replaced by unique ids.
     """
     from .metadata import Column, Metadata
 
@@ -92,7 +95,8 @@ def apply_sequence_options(
     )
     if detect_missing:
         table = _detect_missing(frame, table, name, context_given=bool(context_columns))
-    if table.sequence_key is not None and table.columns[table.sequence_key].sdtype != "id":
+    key = table.sequence_key
+    if key_as_id and key is not None and table.columns[key].sdtype != "id":
         table.columns[table.sequence_key] = Column("id")
         if table.primary_key == table.sequence_key:
             table.primary_key = None
