@@ -64,6 +64,8 @@ def fit(
     seed: int | None = None,
     progress: Progress | None = None,
     fit_rows: int | None = None,
+    tenant: str | None = None,
+    job_id: str | None = None,
     **params: Any,
 ) -> Model:
     """Fit ``generator`` on ``data`` and return the fitted :class:`Model`.
@@ -76,7 +78,12 @@ def fit(
         seed: makes fitting and sampling reproducible; random when left out.
         fit_rows: fit on a uniform random sample of this many rows of ``data`` (a CSV
             or Parquet file), read in a stream so the file may be larger than memory.
-        **params: the generator's parameters; unknown names are an error.
+        tenant: whose privacy budget a differentially private generator charges
+            ($TABULAR_ENGINE_TENANT, else ``default``, when left out).
+        job_id: the budget's idempotency key (a new UUID when left out); a retried job
+            with the same id is never charged twice.
+        **params: the generator's parameters; unknown names are an error. A
+            differentially private generator needs ``epsilon`` (and takes ``delta``).
     """
     from .validation import infer_schemas
 
@@ -88,19 +95,31 @@ def fit(
     dataset = read_dataset(data) if fit_rows is None else _fit_sample(data, fit_rows, seed)
     resolved_metadata = resolve_metadata(metadata, dataset)
     _check_kind(info, dataset)
-    schemas = infer_schemas(dataset, resolved_metadata)
+    # a DP model file must not carry schemas inferred from the real data (ranges, categories)
+    schemas = {} if info.differentially_private else infer_schemas(dataset, resolved_metadata)
     logger.info(
         "fitting", generator=generator, tables={n: len(f) for n, f in dataset.items()}, seed=seed
     )
-    state = registry.call(
-        "fit",
-        generator,
-        dataset=dataset,
-        metadata=resolved_metadata,
-        params=resolved_params,
-        seed=seed,
-        progress=progress or NullProgress(),
-    )
+
+    def run_fit() -> Any:
+        return registry.call(
+            "fit",
+            generator,
+            dataset=dataset,
+            metadata=resolved_metadata,
+            params=resolved_params,
+            seed=seed,
+            progress=progress or NullProgress(),
+        )
+
+    privacy = None
+    if info.differentially_private:
+        from .private_fit import budget_request, fit_with_budget
+
+        request = budget_request(info, resolved_params, resolved_metadata, tenant, job_id)
+        state, privacy = fit_with_budget(request, run_fit)
+    else:
+        state = run_fit()
     return Model(
         generator=info,
         metadata=resolved_metadata,
@@ -109,6 +128,7 @@ def fit(
         seed=seed,
         schemas=schemas,
         core_version=__version__,
+        privacy=privacy.to_dict() if privacy else None,
     )
 
 

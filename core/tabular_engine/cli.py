@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .cli_budget import budget_group, privacy_options, privacy_params
 from .errors import ParameterError, TabularEngineError
 
 if TYPE_CHECKING:
@@ -264,10 +265,12 @@ def _fit(
     params: tuple[str, ...],
     metadata_path: Path | None,
     fit_rows: int | None = None,
+    privacy: dict[str, Any] | None = None,
 ) -> Model:
     from .api import fit
 
     started = time.perf_counter()
+    generator_params = {**_parse_params(params), **_dp_params(generator, privacy or {})}
     data: Any = input_path
     if fit_rows is not None:
         data, seed = _fit_sample(input_path, fit_rows, seed)
@@ -279,15 +282,51 @@ def _fit(
             metadata=metadata_path,
             seed=seed,
             progress=progress,
-            **_parse_params(params),
+            tenant=(privacy or {}).get("tenant"),
+            job_id=(privacy or {}).get("job_id"),
+            **generator_params,
         )
     finally:
         progress.finish()
+    if model.privacy:
+        _say(
+            f"privacy budget: charged epsilon {model.privacy['epsilon']:g}, delta "
+            f"{model.privacy['delta']:g} to tenant {model.privacy['tenant']} "
+            f"(job {model.privacy['job_id']})"
+        )
     _say(
         f"fitted {generator} on {input_path} in {time.perf_counter() - started:.1f} s "
         f"(seed {model.seed})"
     )
     return model
+
+
+def _dp_params(generator: str, privacy: dict[str, Any]) -> dict[str, Any]:
+    """The DP options as generator parameters; a new job id is printed for retries."""
+    from . import budget
+    from .plugins import get_registry
+
+    params = privacy_params(privacy.get("epsilon"), privacy.get("delta"), privacy.get("bounds", ()))
+    info = get_registry().get(generator)
+    if not info.differentially_private:
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("epsilon", "delta", "tenant", "job_id")
+            if privacy.get(name) is not None
+        ]
+        if given:
+            raise ParameterError(
+                f"{', '.join(given)} apply to differentially private generators only "
+                f"(e.g. smartnoise); {generator!r} is not one"
+            )
+        return params
+    if privacy.get("job_id") is None:
+        privacy["job_id"] = budget.check_job_id(None)
+        _say(
+            f"privacy budget job id {privacy['job_id']} (if this run fails, retry with "
+            f"--job-id {privacy['job_id']} to be charged once)"
+        )
+    return params
 
 
 def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict, int]:
@@ -319,6 +358,7 @@ def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict
 @_param_option
 @_metadata_option
 @_fit_rows_option
+@privacy_options
 def fit_command(
     input_path: Path,
     generator: str,
@@ -327,6 +367,7 @@ def fit_command(
     params: tuple[str, ...],
     metadata_path: Path | None,
     fit_rows: int | None,
+    **privacy: Any,
 ) -> None:
     """Fit a generator on INPUT and save the model to a file."""
     from .errors import OutputError
@@ -340,7 +381,7 @@ def fit_command(
             f"{output.with_suffix('.model').name}"
         )
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, privacy)
     model.save(output)
     _say(f"model saved to {output}")
 
@@ -444,6 +485,7 @@ def sample_command(
 @_metadata_option
 @_validate_option
 @_fit_rows_option
+@privacy_options
 def generate(
     input_path: Path,
     generator: str,
@@ -454,6 +496,7 @@ def generate(
     metadata_path: Path | None,
     validate: bool,
     fit_rows: int | None,
+    **privacy: Any,
 ) -> None:
     """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT."""
     from .io import check_output_path
@@ -462,7 +505,7 @@ def generate(
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
+    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, privacy)
     # one seed for both steps, so the seed printed after fitting reproduces the output
     _write_sample(model, num_rows, output, model.seed, validate)
 
@@ -592,6 +635,11 @@ def _validated(
 
 
 def _report(findings: Counter, model: Model) -> None:
+    if not model.schemas and model.privacy:
+        _say(
+            "validation: skipped (a differentially private model keeps no schema of the real data)"
+        )
+        return
     if not findings:
         columns = sum(len(t.columns) for t in model.metadata.tables.values())
         _say(f"validation: passed, every check on {columns} columns")
@@ -599,6 +647,9 @@ def _report(findings: Counter, model: Model) -> None:
     click.echo("validation: failed checks (table, column, check, failing rows):", err=True)
     for (table, column, check), count in sorted(findings.items(), key=str):
         click.echo(f"  {table}  {column}  {check}  {count}", err=True)
+
+
+cli.add_command(budget_group)
 
 
 # -- validate ------------------------------------------------------------------------------

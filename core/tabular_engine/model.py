@@ -99,6 +99,8 @@ class Model:
     core_version: str = ""
     #: SHA-256 of the saved payload when loaded from a file ("" for a model in memory).
     payload_sha256: str = ""
+    #: what a differentially private fit charged (tenant, job_id, epsilon, delta, ...)
+    privacy: dict[str, Any] | None = None
 
     @property
     def table_names(self) -> list[str]:
@@ -269,6 +271,7 @@ class Model:
             "metadata": self.metadata.to_dict(),
             "schemas": self.schemas,
             "payload_sha256": payload_sha256,
+            "privacy": self.privacy,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -343,4 +346,5 @@ def load(path: str | Path) -> Model:
         schemas=manifest.get("schemas", {}),
         core_version=manifest.get("core_version", ""),
         payload_sha256=manifest["payload_sha256"],
+        privacy=manifest.get("privacy"),
     )
