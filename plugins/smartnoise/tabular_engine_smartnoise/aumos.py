@@ -84,15 +84,15 @@ class AumosClient:
     def _budget(self, tenant: str) -> dict[str, Any]:
         response = self._request("GET", f"/budget/{tenant}")
         if response.status_code in (401, 403):
-            raise BudgetError(
+            raise _Refused(
                 f"the privacy engine at {self.url} refused the token for tenant {tenant} "
                 f"({response.status_code}: {_detail(response)}); --tenant must be the tenant "
                 "the token belongs to"
             )
         if response.status_code == 404:
-            raise BudgetError(f"the privacy engine at {self.url} has no budget for tenant {tenant}")
+            raise _Refused(f"the privacy engine at {self.url} has no budget for tenant {tenant}")
         if response.status_code != 200:
-            raise BudgetError(
+            raise _Refused(
                 f"the privacy engine at {self.url} answered {response.status_code} "
                 f"({_detail(response)}) for tenant {tenant}'s budget; nothing was trained"
             )
@@ -209,7 +209,10 @@ class AumosClient:
         )
 
     def _allocate(self, request: BudgetRequest) -> dict[str, Any]:
-        budget = self._budget(request.tenant)
+        try:
+            budget = self._budget(request.tenant)
+        except _Failure as failure:  # nothing was sent to debit: a retry may allocate
+            raise _Refused(str(failure)) from None
         remaining = float(budget.get("remaining_epsilon", 0.0))
         if request.epsilon > remaining + 1e-9:
             raise _Exceeded(_exceeded(request, budget, self.url))

@@ -94,7 +94,7 @@ def plan_columns(
             f"continuous column(s) {', '.join(missing)} of table {table_name!r} need public "
             f'bounds for differential privacy: give {example} (or "min"/"max" in the '
             "column's metadata), or let smartnoise infer them privately from part of the "
-            "budget with -p preprocessor_epsilon=0.1; nothing was trained or charged"
+            "budget with -p preprocessor_epsilon=0.1; nothing was trained"
         )
     plan.inferred = missing
     if not plan.modelled:
