@@ -224,7 +224,8 @@ def _transformer(plan: ColumnPlan, synthesizer: str, bins: int) -> Any:
     cube = synthesizer in CUBE
     columns = []
     for name in plan.modelled:
-        nullable = plan.nullable[name]
+        # pac-synth may leave a value empty: every column must take missing values
+        nullable = plan.nullable[name] or synthesizer == "pacsynth"
         if name in plan.continuous:
             low, high = plan.bounds.get(name, (None, None))
             if cube:
@@ -248,8 +249,28 @@ def _forget_real_rows(synthesizer: Any) -> None:
     for attribute in ("data", "histograms"):  # MWEM: the rows and their exact histograms
         if hasattr(synthesizer, attribute):
             setattr(synthesizer, attribute, None)
-    sampler = getattr(synthesizer, "_data_sampler", None)  # DP-CTGAN / PATE-CTGAN
+    sampler = getattr(synthesizer, "_data_sampler", None)  # DP-CTGAN: the training matrix
     if sampler is not None and hasattr(sampler, "_data"):
         sampler._data = None
+    conditions = getattr(synthesizer, "cond_generator", None)  # PATE-CTGAN
+    if conditions is not None and getattr(conditions, "_data", None) is not None:
+        conditions._data = _uniform_condition_rows(conditions)
     if hasattr(synthesizer, "dataset"):  # pac-synth keeps its input dataset
         synthesizer.dataset = None
+
+
+def _uniform_condition_rows(sampler: Any) -> np.ndarray:
+    """Rows that stand in for PATE-CTGAN's training matrix when it draws conditions.
+
+    At generation time the library picks the category to condition on from a random real
+    row (``sample_original_condvec``), which would keep every real row in the model. These
+    rows hold each category of every discrete column equally often instead: conditions are
+    drawn uniformly over the (public) categories, and no real row is kept.
+    """
+    counts = list(sampler._discrete_column_n_category)
+    starts = list(sampler._discrete_column_matrix_st)
+    rows = np.zeros((max(counts, default=1), sampler._data.shape[1]), dtype="float32")
+    for start, count in zip(starts, counts, strict=True):
+        for row in range(len(rows)):
+            rows[row, start + row % count] = 1.0
+    return rows

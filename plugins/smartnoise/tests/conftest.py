@@ -18,18 +18,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 CREDIT = ROOT / "docs" / "examples" / "credit.csv"
-#: public bounds of the credit data's numerical columns (from its codebook, not the data)
-CREDIT_BOUNDS = {
-    "Seniority": (0, 50),
-    "Time": (0, 80),
-    "Age": (18, 70),
-    "Expenses": (0, 200),
-    "Income": (0, 1000),
-    "Assets": (0, 300000),
-    "Debt": (0, 30000),
-    "Amount": (0, 5000),
-    "Price": (0, 12000),
-}
 
 
 @pytest.fixture(autouse=True)
