@@ -155,11 +155,12 @@ class AumosClient:
         return True
 
     def release(self, reservation: Reservation) -> bool:
+        request = reservation.request  # the debit stands: the row keeps its epsilon
         self._close(
             reservation,
             "released",
-            0.0,
-            0.0,
+            request.epsilon,
+            request.delta,
             "the privacy engine has no release: its debit stands; retrying this job id "
             "reuses the allocation",
         )
@@ -211,7 +212,7 @@ class AumosClient:
     def _allocate(self, request: BudgetRequest) -> dict[str, Any]:
         try:
             budget = self._budget(request.tenant)
-        except _Failure as failure:  # nothing was sent to debit: a retry may allocate
+        except _Unclear as failure:  # a GET debits nothing: a retry may allocate
             raise _Refused(str(failure)) from None
         remaining = float(budget.get("remaining_epsilon", 0.0))
         if request.epsilon > remaining + 1e-9:
