@@ -32,8 +32,8 @@ demo: $(BIN)/python
 ## would otherwise pull a plain torch, several GB of CUDA.
 test: $(BIN)/python
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS))
-	$(BIN)/ruff check core plugins tests bench docs
+	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) -e contrib/privacy-engine
+	$(BIN)/ruff check core plugins tests bench docs contrib
 	$(BIN)/python -m pytest
 
 ## bench: every benchmark against SDV (and, for ctgan/tvae, the ctgan library) called directly,
