@@ -11,7 +11,7 @@ DEMO_INPUT := docs/examples/credit.csv
 DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 
-.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-dask bench-install clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-smartnoise bench-dask bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,7 @@ $(BENCH_BIN)/python:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PIP) install --upgrade pip
 
-bench: bench-gaussian-copula bench-ctgan
+bench: bench-gaussian-copula bench-ctgan bench-smartnoise
 
 bench-install: $(BENCH_BIN)/python
 	$(BENCH_PIP) install torch==2.13.0
@@ -63,6 +63,11 @@ bench-gaussian-copula: bench-install
 bench-ctgan: bench-install
 	$(BENCH_BIN)/python bench/bench_ctgan.py $(BENCH_ARGS)
 
+## bench-smartnoise: time of generate with smartnoise (mst, epsilon 1) against smartnoise-synth
+## called directly on the same data, bounds and epsilon (ratio, same run)
+bench-smartnoise: bench-install
+	$(BENCH_BIN)/python bench/bench_smartnoise.py $(BENCH_ARGS)
+
 ## bench-dask: sampling 10M rows, one process vs Dask with 2 workers; --fit-rows memory on files
 ## 10x and 40x its sample. Needs no SDV or torch: runs in .venv with the core's dask extra.
 bench-dask: $(BIN)/python
@@ -70,8 +75,8 @@ bench-dask: $(BIN)/python
 	$(BIN)/python bench/bench_dask.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
-	$(BIN)/ruff check core plugins tests bench docs
-	$(BIN)/ruff format --check core plugins tests bench docs
+	$(BIN)/ruff check core plugins tests bench docs contrib
+	$(BIN)/ruff format --check core plugins tests bench docs contrib
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

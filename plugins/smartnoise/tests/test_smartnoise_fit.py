@@ -150,14 +150,6 @@ def test_bounds_for_an_unknown_column_are_an_error(credit_small, funded):
         )
 
 
-def test_no_budget_backend_says_what_to_install(credit_small, tmp_path):
-    from support_smartnoise import run_without_plugins
-
-    done = run_without_plugins("budget", "status")
-    assert done.returncode == 2
-    assert "pip install tabular-engine-smartnoise" in done.stderr
-
-
 def test_a_non_dp_generator_refuses_epsilon(cli, credit_small, tmp_path):
     done = cli(
         "generate",
