@@ -17,6 +17,7 @@ import contextlib
 import io
 import secrets
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +26,9 @@ import pandas as pd
 from tabular_engine.budget import before_data
 from tabular_engine.errors import InputError, ModelFileError
 from tabular_engine.log import get_logger
-from tabular_engine.training import seeded
 
 from .columns import CUBE, ColumnPlan, domain_cells, domain_warning, plan_columns
-from .parameters import library_options
+from .parameters import GANS, library_options
 
 if TYPE_CHECKING:
     from tabular_engine.metadata import Metadata
@@ -82,7 +82,7 @@ class SmartNoiseModel:
         chatter = io.StringIO()
         try:
             with (
-                seeded(noise_seed),
+                seeded(noise_seed, name),
                 warnings.catch_warnings(),
                 contextlib.redirect_stdout(chatter),
             ):
@@ -124,7 +124,11 @@ class SmartNoiseModel:
 
     def sample(self, num_rows: int, seed: int, row_offset: int) -> dict[str, pd.DataFrame]:
         """``num_rows`` rows from ``seed`` only (post-processing: no privacy cost)."""
-        with seeded(seed), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with (
+            seeded(seed, self.synthesizer_name),
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
             warnings.simplefilter("ignore")
             drawn = self.synthesizer.sample(num_rows) if num_rows else None
         frame = pd.DataFrame(drawn, columns=self.plan.modelled)
@@ -198,6 +202,31 @@ class SmartNoiseModel:
         state = dict(state)
         state["synthesizer"] = pickle.loads(state["synthesizer"])
         self.__dict__.update(state)
+
+
+@contextlib.contextmanager
+def seeded(seed: int, synthesizer: str) -> Iterator[None]:
+    """Global random generators seeded from ``seed`` for the block, restored after it.
+
+    SmartNoise draws from numpy's (and, for the GANs, torch's) global generators. The
+    marginal-based synthesizers never touch torch, so they skip importing it.
+    """
+    if synthesizer in GANS:
+        from tabular_engine.training import seeded as torch_seeded
+
+        with torch_seeded(seed):
+            yield
+        return
+    import random
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
+        np.random.seed(seed)
+        random.seed(seed)
+        yield
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
 
 
 def _categories(values: pd.Series, dtype: str) -> pd.Series:
