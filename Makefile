@@ -12,7 +12,7 @@ DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-dask bench-install clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-smartnoise bench-dask bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,8 @@ demo: $(BIN)/python
 ## would otherwise pull a plain torch, several GB of CUDA.
 test: $(BIN)/python
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS))
-	$(BIN)/ruff check core plugins tests bench docs
+	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) -e contrib/privacy-engine
+	$(BIN)/ruff check core plugins tests bench docs contrib
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 ## bench: every benchmark against SDV (and, for ctgan/tvae, the ctgan library) called directly,
@@ -52,7 +52,7 @@ $(BENCH_BIN)/python:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PIP) install --upgrade pip
 
-bench: bench-gaussian-copula bench-ctgan bench-hma bench-sequences
+bench: bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-smartnoise
 
 bench-install: $(BENCH_BIN)/python
 	$(BENCH_PIP) install torch==2.13.0
@@ -74,6 +74,11 @@ bench-hma: bench-install
 bench-sequences: bench-install
 	$(BENCH_BIN)/python bench/bench_sequences.py $(BENCH_ARGS)
 
+## bench-smartnoise: time of generate with smartnoise (mst, epsilon 1) against smartnoise-synth
+## called directly on the same data, bounds and epsilon (ratio, same run)
+bench-smartnoise: bench-install
+	$(BENCH_BIN)/python bench/bench_smartnoise.py $(BENCH_ARGS)
+
 ## bench-dask: sampling 10M rows, one process vs Dask with 2 workers; --fit-rows memory on files
 ## 10x and 40x its sample. Needs no SDV or torch: runs in .venv with the core's dask extra.
 bench-dask: $(BIN)/python
@@ -81,8 +86,8 @@ bench-dask: $(BIN)/python
 	$(BIN)/python bench/bench_dask.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
-	$(BIN)/ruff check core plugins tests bench docs
-	$(BIN)/ruff format --check core plugins tests bench docs
+	$(BIN)/ruff check core plugins tests bench docs contrib
+	$(BIN)/ruff format --check core plugins tests bench docs contrib
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -75,6 +75,8 @@ def fit(
     sequence_key: str | None = None,
     sequence_index: str | None = None,
     context_columns: list[str] | tuple[str, ...] | None = None,
+    tenant: str | None = None,
+    job_id: str | None = None,
     **params: Any,
 ) -> Model:
     """Fit ``generator`` on ``data`` and return the fitted :class:`Model`.
@@ -93,7 +95,12 @@ def fit(
         sequence_key, sequence_index, context_columns: the sequence columns of sequential
             data (see docs/sequences.md); override the metadata, and what is left out is
             detected where obvious for a sequential generator.
-        **params: the generator's parameters; unknown names are an error.
+        tenant: whose privacy budget a differentially private generator charges
+            ($TABULAR_ENGINE_TENANT, else ``default``, when left out).
+        job_id: the budget's idempotency key (a new UUID when left out); a retried job
+            with the same id is never charged twice.
+        **params: the generator's parameters; unknown names are an error. A
+            differentially private generator needs ``epsilon`` (and takes ``delta``).
     """
     from .orphans import check_policy, handle_orphans
     from .relationships import align_key_types
@@ -120,19 +127,31 @@ def fit(
     _check_kind(info, dataset)
     dataset = align_key_types(dataset, resolved_metadata)
     dataset, orphans = handle_orphans(dataset, resolved_metadata, on_orphans)
-    schemas = infer_schemas(dataset, resolved_metadata)
+    # a DP model file must not carry schemas inferred from the real data (ranges, categories)
+    schemas = {} if info.differentially_private else infer_schemas(dataset, resolved_metadata)
     logger.info(
         "fitting", generator=generator, tables={n: len(f) for n, f in dataset.items()}, seed=seed
     )
-    state = registry.call(
-        "fit",
-        generator,
-        dataset=dataset,
-        metadata=resolved_metadata,
-        params=resolved_params,
-        seed=seed,
-        progress=progress or NullProgress(),
-    )
+
+    def run_fit() -> Any:
+        return registry.call(
+            "fit",
+            generator,
+            dataset=dataset,
+            metadata=resolved_metadata,
+            params=resolved_params,
+            seed=seed,
+            progress=progress or NullProgress(),
+        )
+
+    privacy = None
+    if info.differentially_private:
+        from .private_fit import budget_request, fit_with_budget
+
+        request = budget_request(info, resolved_params, resolved_metadata, tenant, job_id)
+        state, privacy = fit_with_budget(request, run_fit)
+    else:
+        state = run_fit()
     return Model(
         generator=info,
         metadata=resolved_metadata,
@@ -142,6 +161,7 @@ def fit(
         schemas=schemas,
         core_version=__version__,
         orphans=orphans,
+        privacy=privacy.to_dict() if privacy else None,
     )
 
 

@@ -30,6 +30,7 @@ from .cli_sequences import (
     sequence_sample_options,
     write_sequences,
 )
+from .cli_budget import budget_group, privacy_options, privacy_params
 from .errors import ParameterError, TabularEngineError
 from .types import Kind
 
@@ -286,10 +287,12 @@ def _fit(
     fit_rows: int | None = None,
     on_orphans: str = "error",
     sequence: dict[str, Any] | None = None,
+    privacy: dict[str, Any] | None = None,
 ) -> Model:
     from .api import fit
 
     started = time.perf_counter()
+    generator_params = {**_parse_params(params), **_dp_params(generator, privacy or {})}
     data: Any = input_path
     if fit_rows is not None:
         data, seed = _fit_sample(input_path, fit_rows, seed)
@@ -301,18 +304,54 @@ def _fit(
             metadata=metadata_path,
             seed=seed,
             progress=progress,
+            tenant=(privacy or {}).get("tenant"),
+            job_id=(privacy or {}).get("job_id"),
             on_orphans=on_orphans,
             **(sequence or {}),
-            **_parse_params(params),
+            **generator_params,
         )
     finally:
         progress.finish()
     multi.say_orphans(model)
+    if model.privacy:
+        _say(
+            f"privacy budget: charged epsilon {model.privacy['epsilon']:g}, delta "
+            f"{model.privacy['delta']:g} to tenant {model.privacy['tenant']} "
+            f"(job {model.privacy['job_id']})"
+        )
     _say(
         f"fitted {generator} on {input_path} in {time.perf_counter() - started:.1f} s "
         f"(seed {model.seed})"
     )
     return model
+
+
+def _dp_params(generator: str, privacy: dict[str, Any]) -> dict[str, Any]:
+    """The DP options as generator parameters; a new job id is printed for retries."""
+    from . import budget
+    from .plugins import get_registry
+
+    params = privacy_params(privacy.get("epsilon"), privacy.get("delta"), privacy.get("bounds", ()))
+    info = get_registry().get(generator)
+    if not info.differentially_private:
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("epsilon", "delta", "tenant", "job_id")
+            if privacy.get(name) is not None
+        ]
+        if given:
+            raise ParameterError(
+                f"{', '.join(given)} apply to differentially private generators only "
+                f"(e.g. smartnoise); {generator!r} is not one"
+            )
+        return params
+    if privacy.get("job_id") is None:
+        privacy["job_id"] = budget.check_job_id(None)
+        _say(
+            f"privacy budget job id {privacy['job_id']} (if this run fails, retry with "
+            f"--job-id {privacy['job_id']} to be charged once)"
+        )
+    return params
 
 
 def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict, int]:
@@ -346,6 +385,7 @@ def _fit_sample(input_path: Path, fit_rows: int, seed: int | None) -> tuple[dict
 @_fit_rows_option
 @multi.on_orphans_option
 @sequence_column_options
+@privacy_options
 def fit_command(
     input_path: Path,
     generator: str,
@@ -355,7 +395,7 @@ def fit_command(
     metadata_path: Path | None,
     fit_rows: int | None,
     on_orphans: str,
-    **sequence: Any,
+    **options: Any,
 ) -> None:
     """Fit a generator on INPUT and save the model to a file."""
     from .errors import OutputError
@@ -369,8 +409,11 @@ def fit_command(
             f"{output.with_suffix('.model').name}"
         )
     _check_not_input(input_path, output)
-    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence)
+    sequence = pop_options(options, SEQUENCE_COLUMN_NAMES)
+    model = _fit(
+        input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
+        privacy=options,
+    )
     model.save(output)
     _say(f"model saved to {output}")
 
@@ -516,6 +559,7 @@ def sample_command(
 @multi.format_option
 @sequence_column_options
 @sequence_sample_options
+@privacy_options
 def generate(
     input_path: Path,
     generator: str,
@@ -530,7 +574,7 @@ def generate(
     main_table: str | None,
     on_orphans: str,
     table_format: str | None,
-    **sequence: Any,
+    **options: Any,
 ) -> None:
     """Fit a generator on INPUT and write ROWS synthetic rows (or sequences) to OUTPUT.
 
@@ -544,15 +588,16 @@ def generate(
     from .model import check_num_rows
     from .plugins import get_registry
 
-    sampling = pop_options(sequence, SEQUENCE_SAMPLE_NAMES)
-    sequence = pop_options(sequence, SEQUENCE_COLUMN_NAMES)
+    sampling = pop_options(options, SEQUENCE_SAMPLE_NAMES)
+    sequence = pop_options(options, SEQUENCE_COLUMN_NAMES)
     kind = get_registry().get(generator).kind
     check_sample_request(generator, kind, num_rows, sampling)
     if kind is Kind.MULTI_TABLE:
         multi.check_sizes(num_rows, scale)
         multi.check_output_folder(output)
         model = _fit(
-            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence
+            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
+            privacy=options,
         )
         multi.sample_to_folder(
             model, num_rows, scale, main_table, output, table_format, model.seed, validate
@@ -563,14 +608,18 @@ def generate(
         check_output_path(output)
         _check_not_input(input_path, output)
         model = _fit(
-            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence
+            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
+            privacy=options,
         )
         write_sequences(model, output, model.seed, validate, sampling, _say, _report)
         return
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
     _check_not_input(input_path, output)
-    model = _fit(input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence)
+    model = _fit(
+        input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
+        privacy=options,
+    )
     # one seed for both steps, so the seed printed after fitting reproduces the output
     _write_sample(model, num_rows, output, model.seed, validate)
 
@@ -700,6 +749,11 @@ def _validated(
 
 
 def _report(findings: Counter, model: Model) -> None:
+    if not model.schemas and model.privacy:
+        _say(
+            "validation: skipped (a differentially private model keeps no schema of the real data)"
+        )
+        return
     if not findings:
         columns = sum(len(t.columns) for t in model.metadata.tables.values())
         _say(f"validation: passed, every check on {columns} columns")
@@ -707,6 +761,9 @@ def _report(findings: Counter, model: Model) -> None:
     click.echo("validation: failed checks (table, column, check, failing rows):", err=True)
     for (table, column, check), count in sorted(findings.items(), key=str):
         click.echo(f"  {table}  {column}  {check}  {count}", err=True)
+
+
+cli.add_command(budget_group)
 
 
 # -- validate ------------------------------------------------------------------------------

@@ -49,5 +49,9 @@ class BudgetError(TabularEngineError):
     """A privacy budget could not be reserved, committed or released."""
 
 
+class BudgetExceededError(BudgetError):
+    """The tenant has less privacy budget left than the job asks for."""
+
+
 class ExecutorError(TabularEngineError):
     """A distributed executor (a Dask cluster) cannot be reached or lost its workers."""

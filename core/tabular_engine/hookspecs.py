@@ -17,7 +17,9 @@ Four jobs plus registration:
 * ``validate`` checks a dataset at a named stage; every plugin may contribute findings.
 * ``budget_reserve`` / ``budget_commit`` / ``budget_release`` account for a
   differential-privacy budget, two-phase. DP training never starts without a granted
-  reservation.
+  reservation. ``budget_status`` / ``budget_set`` / ``budget_history`` serve the
+  ``tabular-engine budget`` commands. All are ``firstresult``: the first installed budget
+  backend answers (the smartnoise plugin ships one); see docs/privacy.md.
 
 See docs/plugins.md for a worked example.
 """
@@ -33,7 +35,15 @@ if TYPE_CHECKING:
 
     from .metadata import Metadata
     from .progress import Progress
-    from .types import BudgetRequest, Finding, GeneratorInfo, Reservation, SampleOptions
+    from .types import (
+        BudgetOperation,
+        BudgetRequest,
+        BudgetStatus,
+        Finding,
+        GeneratorInfo,
+        Reservation,
+        SampleOptions,
+    )
 
 PROJECT_NAME = "tabular_engine"
 ENTRY_POINT_GROUP = "tabular_engine"
@@ -121,17 +131,39 @@ def validate(
 def budget_reserve(request: BudgetRequest) -> Reservation | None:
     """Reserve ``request.epsilon``/``request.delta`` for ``request.tenant``.
 
-    Idempotent per ``request.job_id``: a second call for the same job returns the same
-    reservation and charges nothing more. Raise :class:`~tabular_engine.errors.BudgetError`
-    when the budget is exhausted or the service cannot be reached (fail closed).
+    Idempotent per ``request.job_id``: a second call for the same job while its
+    reservation is open returns the same reservation and charges nothing more; a job
+    whose reservation was already committed is refused (training it again would spend
+    the budget again). Raise :class:`~tabular_engine.errors.BudgetExceededError` when the
+    tenant has too little left and :class:`~tabular_engine.errors.BudgetError` when the
+    budget cannot be reached (fail closed).
     """
 
 
 @hookspec(firstresult=True)
 def budget_commit(reservation: Reservation, epsilon_spent: float, delta_spent: float) -> bool:
-    """Record that training spent the reservation; return True when recorded."""
+    """Record that training spent ``epsilon_spent``/``delta_spent`` of the reservation.
+
+    Called once the data was touched, whether training succeeded or not. Return True when
+    recorded; committing an already committed reservation again changes nothing.
+    """
 
 
 @hookspec(firstresult=True)
 def budget_release(reservation: Reservation) -> bool:
     """Give a reservation back; only allowed when the data was never touched."""
+
+
+@hookspec(firstresult=True)
+def budget_status(tenant: str | None) -> list[BudgetStatus] | None:
+    """The budget of ``tenant``, or of every known tenant when ``tenant`` is None."""
+
+
+@hookspec(firstresult=True)
+def budget_set(tenant: str, epsilon: float, delta: float) -> BudgetStatus | None:
+    """Set ``tenant``'s total budget (what was spent stays spent); return the new status."""
+
+
+@hookspec(firstresult=True)
+def budget_history(tenant: str | None) -> list[BudgetOperation] | None:
+    """Every recorded operation of ``tenant`` (or of all tenants), oldest first."""

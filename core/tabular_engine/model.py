@@ -101,6 +101,8 @@ class Model:
     payload_sha256: str = ""
     #: What fitting did about orphan foreign keys (multi-table; not saved with the model).
     orphans: Any = None
+    #: what a differentially private fit charged (tenant, job_id, epsilon, delta, ...)
+    privacy: dict[str, Any] | None = None
 
     @property
     def table_names(self) -> list[str]:
@@ -277,6 +279,7 @@ class Model:
             "metadata": self.metadata.to_dict(),
             "schemas": self.schemas,
             "payload_sha256": payload_sha256,
+            "privacy": self.privacy,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -351,4 +354,5 @@ def load(path: str | Path) -> Model:
         schemas=manifest.get("schemas", {}),
         core_version=manifest.get("core_version", ""),
         payload_sha256=manifest["payload_sha256"],
+        privacy=manifest.get("privacy"),
     )

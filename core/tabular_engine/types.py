@@ -259,6 +259,9 @@ class BudgetRequest:
     privacy_unit: PrivacyUnit
     generator: str
     description: str = ""
+    #: the generator's resolved parameters, so a budget backend can describe the job
+    #: (e.g. name the DP mechanism a privacy service asks for)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -269,3 +272,72 @@ class Reservation:
     reservation_id: str
     remaining_epsilon: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """A tenant's privacy budget: its totals and what is left of them.
+
+    ``spent_*`` counts committed jobs and reservations still open (a job that was
+    killed while training stays counted). ``source`` says where the numbers come from
+    (the embedded ledger's file, or a privacy service's URL).
+    """
+
+    tenant: str
+    total_epsilon: float
+    spent_epsilon: float
+    total_delta: float
+    spent_delta: float
+    source: str = ""
+
+    @property
+    def remaining_epsilon(self) -> float:
+        return max(self.total_epsilon - self.spent_epsilon, 0.0)
+
+    @property
+    def remaining_delta(self) -> float:
+        return max(self.total_delta - self.spent_delta, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "total_epsilon": self.total_epsilon,
+            "spent_epsilon": self.spent_epsilon,
+            "remaining_epsilon": self.remaining_epsilon,
+            "total_delta": self.total_delta,
+            "spent_delta": self.spent_delta,
+            "remaining_delta": self.remaining_delta,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class BudgetOperation:
+    """One line of a budget's append-only history.
+
+    ``outcome`` is ``reserved``, ``committed``, ``released``, ``refused``, ``failed``
+    or ``set`` (the tenant's totals changed).
+    """
+
+    time: str
+    tenant: str
+    job_id: str
+    outcome: str
+    epsilon: float
+    delta: float
+    privacy_unit: str = ""
+    generator: str = ""
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "tenant": self.tenant,
+            "job_id": self.job_id,
+            "outcome": self.outcome,
+            "epsilon": self.epsilon,
+            "delta": self.delta,
+            "privacy_unit": self.privacy_unit,
+            "generator": self.generator,
+            "detail": self.detail,
+        }
