@@ -135,6 +135,10 @@ class Registry:
         """The generator called ``name``, or an error that says how to get it."""
         return self._provided(name).info
 
+    def provider(self, name: str) -> PluginRecord:
+        """The plugin (entry point) that provides generator ``name``."""
+        return self._provided(name).record
+
     def _provided(self, name: str) -> _Provided:
         if name in self._generators:
             return self._generators[name]
