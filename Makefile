@@ -32,8 +32,8 @@ demo: $(BIN)/python
 ## would otherwise pull a plain torch, several GB of CUDA.
 test: $(BIN)/python
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS))
-	$(BIN)/ruff check core plugins tests bench docs
+	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) -e contrib/example-generator
+	$(BIN)/ruff check core plugins tests bench docs contrib
 	$(BIN)/python -m pytest
 
 ## bench: every benchmark against SDV (and, for ctgan/tvae, the ctgan library) called directly,
@@ -70,8 +70,8 @@ bench-dask: $(BIN)/python
 	$(BIN)/python bench/bench_dask.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
-	$(BIN)/ruff check core plugins tests bench docs
-	$(BIN)/ruff format --check core plugins tests bench docs
+	$(BIN)/ruff check core plugins tests bench docs contrib
+	$(BIN)/ruff format --check core plugins tests bench docs contrib
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
