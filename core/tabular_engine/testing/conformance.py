@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .. import plugins
 from ..errors import ParameterError
 from ..hookspecs import ENTRY_POINT_GROUP
 from ..plugins import Registry, reset_registry
@@ -153,9 +154,10 @@ class GeneratorConformance:
     @pytest.fixture(autouse=True)
     def _installed_registry(self, conformance_registry: Registry) -> Iterator[None]:
         """Models sample through the process-wide registry: make it the entry points' one."""
+        previous = plugins._registry  # put back whatever the rest of the session uses
         reset_registry(conformance_registry)
         yield
-        reset_registry()
+        reset_registry(previous)
 
     @pytest.fixture
     def fitted(
