@@ -34,7 +34,8 @@ demo: $(BIN)/python
 ## would otherwise pull a plain torch, several GB of CUDA.
 test: $(BIN)/python
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) -e contrib/privacy-engine
+	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) -e contrib/privacy-engine \
+		-e contrib/example-generator
 	$(BIN)/ruff check core plugins tests bench docs contrib
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 

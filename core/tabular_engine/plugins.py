@@ -6,15 +6,19 @@ Nothing here runs at ``import tabular_engine``; the registry is built on first u
 
 Environment variables:
 
-* ``TABULAR_ENGINE_LOAD_PLUGINS=a,b`` loads only the named entry points (empty: none).
+* ``TABULAR_ENGINE_LOAD_PLUGINS=a,b`` loads only the plugins named, by entry-point or
+  distribution name (empty: none): the way out when a broken plugin is in the way.
 * ``TABULAR_ENGINE_STRICT_PLUGINS=1`` turns a plugin failure into an error, for CI and
   plugin authors.
+* ``TABULAR_ENGINE_TRACE_PLUGINS=1`` logs every plugin loaded and every hook call
+  (:mod:`tabular_engine.tracing`).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from importlib.metadata import EntryPoint, entry_points
@@ -135,6 +139,10 @@ class Registry:
         """The generator called ``name``, or an error that says how to get it."""
         return self._provided(name).info
 
+    def provider(self, name: str) -> PluginRecord:
+        """The plugin (entry point) that provides generator ``name``."""
+        return self._provided(name).record
+
     def _provided(self, name: str) -> _Provided:
         if name in self._generators:
             return self._generators[name]
@@ -224,7 +232,11 @@ def build_registry(
     load_entry_points: bool = True, extra_plugins: tuple[object, ...] = ()
 ) -> Registry:
     """Load the default plugins, every allowed entry point and ``extra_plugins``."""
+    from .tracing import trace_hook_calls, trace_plugins, tracing_enabled
+
     registry = Registry(create_plugin_manager())
+    if tracing_enabled():
+        trace_hook_calls(registry.manager)
     for module_name in DEFAULT_PLUGINS:
         module = importlib.import_module(module_name)
         registry.add_plugin(module, PluginRecord(module_name, "tabular-engine", _core_version()))
@@ -234,6 +246,8 @@ def build_registry(
     for plugin in extra_plugins:
         name = getattr(plugin, "__name__", type(plugin).__name__)
         registry.add_plugin(plugin, PluginRecord(name, name, ""))
+    if tracing_enabled():
+        trace_plugins(registry.plugins)
     if os.environ.get("TABULAR_ENGINE_STRICT_PLUGINS") == "1":
         broken = [p for p in registry.plugins if not p.ok]
         if broken:
@@ -242,12 +256,43 @@ def build_registry(
 
 
 def _allowed(found: Any) -> list[EntryPoint]:
+    """The entry points to load: all, or those TABULAR_ENGINE_LOAD_PLUGINS names.
+
+    A name matches an entry point's own name or its distribution's, compared the way pip
+    compares package names (case, ``-``, ``_`` and ``.`` do not matter). Names matching
+    nothing are reported, since a typo would otherwise silently load no plugin.
+    """
     allow = os.environ.get("TABULAR_ENGINE_LOAD_PLUGINS")
     unique = {ep.name: ep for ep in found}
     if allow is None:
         return [unique[name] for name in sorted(unique)]
-    wanted = [name.strip() for name in allow.split(",") if name.strip()]
-    return [unique[name] for name in wanted if name in unique]
+    chosen: dict[str, EntryPoint] = {}
+    unmatched = []
+    for wanted in (_canonical(name) for name in allow.split(",") if name.strip()):
+        matches = [ep for ep in unique.values() if wanted in _entry_point_names(ep)]
+        chosen.update((ep.name, ep) for ep in matches)
+        if not matches:
+            unmatched.append(wanted)
+    if unmatched:
+        from .log import get_logger
+
+        get_logger(__name__).warning(
+            "TABULAR_ENGINE_LOAD_PLUGINS names no installed plugin",
+            unmatched=unmatched,
+            installed=sorted(unique),
+        )
+    return list(chosen.values())
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
+def _entry_point_names(entry_point: EntryPoint) -> set[str]:
+    names = {_canonical(entry_point.name)}
+    if entry_point.dist is not None:
+        names.add(_canonical(entry_point.dist.name))
+    return names
 
 
 def _load_entry_point(registry: Registry, entry_point: EntryPoint) -> None:

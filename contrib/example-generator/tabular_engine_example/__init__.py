@@ -1,0 +1,1 @@
+"""An example third-party generator for tabular-engine: independent marginals."""
