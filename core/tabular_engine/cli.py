@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .cli_pipeline import evaluate_command, min_privacy_option, min_quality_option, run_command
 from .errors import ParameterError, TabularEngineError
 
 if TYPE_CHECKING:
@@ -425,7 +426,11 @@ def sample_command(
     check_output_path(output)
     _check_not_input(model_path, output)
     model = load(model_path)
-    _write_sample(model, num_rows, output, seed, validate)
+    started = time.perf_counter()
+    rows, seed = _write_sample(model, num_rows, output, seed, validate)
+    from .cli_pipeline import record_run
+
+    record_run("sample", model, seed, output, rows, time.perf_counter() - started)
 
 
 @cli.command()
@@ -444,6 +449,8 @@ def sample_command(
 @_metadata_option
 @_validate_option
 @_fit_rows_option
+@min_quality_option
+@min_privacy_option
 def generate(
     input_path: Path,
     generator: str,
@@ -454,17 +461,39 @@ def generate(
     metadata_path: Path | None,
     validate: bool,
     fit_rows: int | None,
+    min_quality: float | None,
+    min_privacy: float | None,
 ) -> None:
-    """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT."""
+    """Fit a generator on INPUT and write ROWS synthetic rows to OUTPUT.
+
+    With --min-quality and/or --min-privacy the output is evaluated against INPUT
+    (pip install tabular-engine-quality); below the gate it goes to rejected/ beside
+    OUTPUT and the command exits 1.
+    """
+    from .cli_pipeline import gate_from, generate_gated, record_run
     from .io import check_output_path
     from .model import check_num_rows
 
     check_num_rows(num_rows, "--rows")
     check_output_path(output)
     _check_not_input(input_path, output)
+    gate = gate_from(min_quality, min_privacy)
+    if gate is not None:
+        from .evaluation import require_evaluator
+
+        require_evaluator()  # before fitting, not after
+    started = time.perf_counter()
     model = _fit(input_path, generator, seed, params, metadata_path, fit_rows)
     # one seed for both steps, so the seed printed after fitting reproduces the output
-    _write_sample(model, num_rows, output, model.seed, validate)
+    if gate is not None:
+
+        def write(path: Path) -> tuple[int, int]:
+            return _write_sample(model, num_rows, path, model.seed, validate)
+
+        generate_gated(model, input_path, output, gate, write, started)
+        return
+    rows, seed = _write_sample(model, num_rows, output, model.seed, validate)
+    record_run("generate", model, seed, output, rows, time.perf_counter() - started)
 
 
 _DASK_DEFAULTS = {"scheduler": None, "partitions": None, "workers": None, "resume": False}
@@ -561,7 +590,7 @@ def _check_not_input(input_path: Path, output: Path) -> None:
 
 def _write_sample(
     model: Model, num_rows: int, output: Path, seed: int | None, validate: bool
-) -> None:
+) -> tuple[int, int]:
     from .io import write_table
     from .model import new_seed
 
@@ -577,6 +606,7 @@ def _write_sample(
     _say(f"wrote {written} rows to {output} in {time.perf_counter() - started:.1f} s")
     if validate:
         _report(findings, model)
+    return written, seed
 
 
 def _validated(
@@ -692,6 +722,10 @@ def _with_progress(chunks: Iterable[pd.DataFrame], total: int) -> Iterator[pd.Da
 
 def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary files are removed
+
+
+cli.add_command(run_command)
+cli.add_command(evaluate_command)
 
 
 def main() -> None:

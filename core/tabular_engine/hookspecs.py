@@ -18,6 +18,10 @@ Four jobs plus registration:
 * ``budget_reserve`` / ``budget_commit`` / ``budget_release`` account for a
   differential-privacy budget, two-phase. DP training never starts without a granted
   reservation.
+* ``evaluate`` / ``write_report`` score synthetic data against real data and draw the
+  HTML report (the ``tabular-engine-quality`` plugin implements them).
+* ``register_steps`` contributes named pipeline steps; ``pipeline_step_start``,
+  ``pipeline_step_finish`` and ``pipeline_step_error`` observe every pipeline step.
 
 See docs/plugins.md for a worked example.
 """
@@ -29,9 +33,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
+    from .evaluation import Evaluation, EvaluationOptions, GateResult
     from .metadata import Metadata
+    from .pipeline.runner import RunContext
+    from .pipeline.steps import Step, StepDefinition
     from .progress import Progress
     from .types import BudgetRequest, Finding, GeneratorInfo, Reservation, SampleOptions
 
@@ -135,3 +144,55 @@ def budget_commit(reservation: Reservation, epsilon_spent: float, delta_spent: f
 @hookspec(firstresult=True)
 def budget_release(reservation: Reservation) -> bool:
     """Give a reservation back; only allowed when the data was never touched."""
+
+
+@hookspec(firstresult=True)
+def evaluate(
+    real: dict[str, pd.DataFrame],
+    synthetic: dict[str, pd.DataFrame],
+    metadata: Metadata,
+    options: EvaluationOptions,
+) -> Evaluation | None:
+    """Score ``synthetic`` against ``real``: quality, diagnostic and privacy scores.
+
+    Returns:
+        An :class:`~tabular_engine.evaluation.Evaluation` (every score in one structure),
+        or ``None`` to let another evaluator answer.
+    """
+
+
+@hookspec(firstresult=True)
+def write_report(
+    path: Path,
+    evaluation: Evaluation,
+    real: dict[str, pd.DataFrame],
+    synthetic: dict[str, pd.DataFrame],
+    metadata: Metadata,
+    gate: GateResult | None,
+) -> Path | None:
+    """Write a self-contained HTML report of ``evaluation`` to ``path``; return the path."""
+
+
+@hookspec
+def register_steps() -> list[StepDefinition]:
+    """Return named pipeline steps this plugin provides, as ``StepDefinition`` records.
+
+    A step is a function ``func(data, **params)`` over a dataset (a DataFrame for one
+    table, a dict of DataFrames for several) returning the new dataset. Names are unique
+    across plugins; a clash is an error naming both.
+    """
+
+
+@hookspec
+def pipeline_step_start(step: Step, context: RunContext) -> None:
+    """Called before a pipeline step runs (for logging, tracing, metrics)."""
+
+
+@hookspec
+def pipeline_step_finish(step: Step, context: RunContext, seconds: float) -> None:
+    """Called after a pipeline step succeeded, with its wall time."""
+
+
+@hookspec
+def pipeline_step_error(step: Step, context: RunContext, error: BaseException) -> None:
+    """Called when a pipeline step raised ``error``; the run stops and writes nothing."""
