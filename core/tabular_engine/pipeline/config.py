@@ -8,7 +8,7 @@
 
     [[steps]]
     step = "read"
-    path = "credit.csv"            # paths are relative to this file
+    path = "credit.csv"            # input paths are relative to this file
 
     [[steps]]
     step = "fit"
@@ -17,8 +17,10 @@
 
 Each ``[[steps]]`` table names its step with ``step`` (``read``, ``validate``, ``fit``,
 ``sample``, ``enforce``, ``evaluate``, ``write``, ``function`` for a user's function, or
-the name of a step a plugin registered); the other keys are that step's settings. A
-mistake is reported with the file, the key and what was expected.
+the name of a step a plugin registered); the other keys are that step's settings. Input
+paths (``read``, ``metadata``, ``schema``, function files) are relative to the config
+file; output paths (``write``, ``report``) to the current directory. A mistake is
+reported with the file, the key and what was expected.
 """
 
 from __future__ import annotations
@@ -70,11 +72,11 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
         "min_quality": (_NUMBER, "a number from 0 to 1", False),
         "min_privacy": (_NUMBER, "a number from 0 to 1", False),
         "n_attacks": ((int,), "a whole number of Anonymeter attacks >= 1", False),
-        "report": ((str,), "an .html file to write the report to", True),
+        "report": ((str,), "an .html file to write the report to", False),
         "max_rows": ((int,), "a whole number of rows >= 10", False),
     },
     "write": {
-        "path": ((str,), "a .csv/.parquet file, or a folder for several tables", True),
+        "path": ((str,), "a .csv/.parquet file, or a folder for several tables", False),
         "format": ((str,), "csv or parquet (for folders)", False),
     },
     "function": {
