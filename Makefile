@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 # Every plugin in the repository (each folder under plugins/ with a pyproject.toml).
 PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+# contrib packages installed for the tests, listed one by one (see contrib/README.md)
+CONTRIB := contrib/quality
 DEMO_INPUT := docs/examples/credit.csv
 DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
@@ -29,11 +31,14 @@ demo: $(BIN)/python
 
 ## test: install every package of the repository with test tools, lint, run the whole suite.
 ## torch==2.13.0 goes in first, as its CPU build (found locally); the ctgan and tvae plugins
-## would otherwise pull a plain torch, several GB of CUDA.
+## would otherwise pull a plain torch, several GB of CUDA. Chromium renders the HTML report
+## in a test: installed from Debian when missing (root, as on CI machines).
 test: $(BIN)/python
+	command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && \
+		apt-get install -y chromium) || echo "chromium not installed: the report screenshot test will skip"
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS))
-	$(BIN)/ruff check core plugins tests bench docs
+	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) $(addprefix -e ,$(CONTRIB))
+	$(BIN)/ruff check core plugins tests bench docs contrib
 	$(BIN)/python -m pytest
 
 ## bench: every benchmark against SDV (and, for ctgan/tvae, the ctgan library) called directly,
@@ -70,8 +75,8 @@ bench-dask: $(BIN)/python
 	$(BIN)/python bench/bench_dask.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
-	$(BIN)/ruff check core plugins tests bench docs
-	$(BIN)/ruff format --check core plugins tests bench docs
+	$(BIN)/ruff check core plugins tests bench docs contrib
+	$(BIN)/ruff format --check core plugins tests bench docs contrib
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[3]
 # second. test_attack_frames_have_the_types_numba_compiles checks what the compiled code needs.
 os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
 
+try:
+    import tabular_engine_quality  # noqa: F401
+except ImportError:  # the plugin is not installed here: nothing of it to test
+    collect_ignore_glob = ["test_*.py"]
+
 
 @pytest.fixture(scope="session")
 def credit_path() -> Path:
