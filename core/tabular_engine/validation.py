@@ -54,7 +54,8 @@ def infer_schema(frame: pd.DataFrame, table: Table) -> pa.DataFrameSchema:
             dtype,
             checks=checks,
             nullable=bool(series.isna().any()),
-            unique=column.sdtype == "id",
+            # ids unique in the real data (primary keys); foreign keys repeat
+            unique=column.sdtype == "id" and bool(values.is_unique),
         )
     return pa.DataFrameSchema(columns, strict=True, ordered=True)
 

@@ -385,6 +385,11 @@ class Enforce(Step):
         data = context.require_synthetic(self.name)
         schemas = None
         if self.schema is not None:
+            if len(data) != 1:
+                raise PipelineError(
+                    f"{self.name}: a schema file checks one table but the data has "
+                    f"{len(data)}; leave schema out to use the schemas inferred at fit time"
+                )
             schemas = {name: load_schema(self.schema) for name in data}
         result = enforce_schema(
             model,
