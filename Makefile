@@ -13,7 +13,7 @@ DEMO_INPUT := docs/examples/credit.csv
 DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 
-.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-dask bench-install clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-dask bench-quality bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,12 @@ bench-ctgan: bench-install
 bench-dask: $(BIN)/python
 	$(PIP) install -e ".[dask]" -e plugins/gaussian_copula
 	$(BIN)/python bench/bench_dask.py $(BENCH_ARGS)
+
+## bench-quality: evaluate, enforce and pipelines against SDMetrics/Anonymeter and the API
+## called directly. Needs no SDV or torch: runs in .venv with contrib/quality.
+bench-quality: $(BIN)/python
+	$(PIP) install -e . -e plugins/gaussian_copula -e contrib/quality
+	$(BIN)/python bench/bench_quality.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
 	$(BIN)/ruff check core plugins tests bench docs contrib
