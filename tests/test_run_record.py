@@ -133,6 +133,17 @@ def test_without_an_evaluator_evaluate_and_gates_say_what_to_install(credit_path
     assert "fitted" not in result.stderr  # refused before any work
     assert list(tmp_path.iterdir()) == []
 
+    config = tmp_path / "p.toml"
+    config.write_text(
+        f"[[steps]]\nstep='read'\npath='{credit_path}'\n[[steps]]\nstep='fit'\n"
+        "generator='gaussian_copula'\n[[steps]]\nstep='sample'\nnum_rows=5\n"
+        "[[steps]]\nstep='evaluate'\n"
+    )
+    result = cli("run", config)
+    assert result.returncode == 2
+    assert "steps[4] (evaluate): no evaluator is installed" in result.stderr
+    assert "pip install tabular-engine-quality" in result.stderr
+
 
 def test_run_gate_options_need_an_evaluate_step(tmp_path, credit_path):
     config = tmp_path / "p.toml"

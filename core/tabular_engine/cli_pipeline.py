@@ -198,6 +198,10 @@ def evaluate_command(
     if report_path is not None:
         _check_report_path(report_path)
     options = gate.options(n_attacks=n_attacks, control=control, max_rows=max_rows)
+    measured = "quality and diagnostic reports (SDMetrics)"
+    if options.privacy:
+        measured += f", privacy ({n_attacks} Anonymeter attacks per risk)"
+    _say(f"evaluating {synthetic_path} against {real_path}: {measured} ...")
     started = time.perf_counter()
     evaluation = evaluate(real, synthetic, metadata, options)
     result = gate.check(evaluation)

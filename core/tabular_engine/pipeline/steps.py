@@ -467,8 +467,9 @@ def evaluate(
     below them fails at its end and its outputs go to ``rejected/`` beside where they
     would have gone. ``report`` writes the HTML report (kept apart too on failure).
     """
-    from ..evaluation import EvaluationOptions
+    from ..evaluation import EvaluationOptions, require_evaluator
 
+    require_evaluator()  # pip install tabular-engine-quality, said now rather than after fit
     gate = Gate.from_options(
         None if min_quality is None else check_threshold(min_quality, "evaluate: min_quality"),
         None if min_privacy is None else check_threshold(min_privacy, "evaluate: min_privacy"),
