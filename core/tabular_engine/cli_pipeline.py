@@ -187,9 +187,10 @@ def evaluate_command(
     below its gate (defaults: quality 0.75, privacy 0.50; 0 switches a gate off).
     """
     from .api import resolve_metadata
-    from .evaluation import Gate, evaluate, write_report
+    from .evaluation import Gate, evaluate, require_evaluator, write_report
     from .io import read_dataset
 
+    require_evaluator()
     real = read_dataset(real_path)
     synthetic = _same_names(read_dataset(synthetic_path), real)
     control = None if control_path is None else _same_names(read_dataset(control_path), real)
