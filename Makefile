@@ -7,12 +7,14 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 # Every plugin in the repository (each folder under plugins/ with a pyproject.toml).
 PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
+# Every contrib package of the repository (each folder under contrib/ with a pyproject.toml).
+CONTRIB := $(patsubst %/pyproject.toml,%,$(wildcard contrib/*/pyproject.toml))
 DEMO_INPUT := docs/examples/credit.csv
 DEMO_OUTPUT := out/credit_synthetic.csv
 DEMO_ROWS ?= 10000
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-smartnoise bench-dask bench-install clean
+.PHONY: demo test lint bench bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-smartnoise bench-quality bench-dask bench-install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +33,13 @@ demo: $(BIN)/python
 ## test: install every package of the repository with test tools, lint, run the whole suite
 ## on every core (pytest-xdist; PYTEST_WORKERS=0 runs it in one process).
 ## torch==2.13.0 goes in first, as its CPU build (found locally); the ctgan and tvae plugins
-## would otherwise pull a plain torch, several GB of CUDA.
+## would otherwise pull a plain torch, several GB of CUDA. Chromium renders the HTML report
+## in a test: installed from Debian when missing (root, as on CI machines).
 test: $(BIN)/python
+	command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && \
+		apt-get install -y chromium) || echo "chromium not installed: the report screenshot test will skip"
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) -e contrib/privacy-engine \
-		-e contrib/example-generator
+	$(PIP) install -e ".[dev]" $(addprefix -e ,$(PLUGINS)) $(addprefix -e ,$(CONTRIB))
 	$(BIN)/ruff check core plugins tests bench docs contrib
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
@@ -53,7 +57,7 @@ $(BENCH_BIN)/python:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_PIP) install --upgrade pip
 
-bench: bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-smartnoise
+bench: bench-gaussian-copula bench-ctgan bench-hma bench-sequences bench-smartnoise bench-quality
 
 bench-install: $(BENCH_BIN)/python
 	$(BENCH_PIP) install torch==2.13.0
@@ -85,6 +89,12 @@ bench-smartnoise: bench-install
 bench-dask: $(BIN)/python
 	$(PIP) install -e ".[dask]" -e plugins/gaussian_copula
 	$(BIN)/python bench/bench_dask.py $(BENCH_ARGS)
+
+## bench-quality: evaluate, enforce and pipelines against SDMetrics/Anonymeter and the API
+## called directly. Needs no SDV or torch: runs in .venv with contrib/quality.
+bench-quality: $(BIN)/python
+	$(PIP) install -e . -e plugins/gaussian_copula -e contrib/quality
+	$(BIN)/python bench/bench_quality.py $(BENCH_ARGS)
 
 lint: $(BIN)/python
 	$(BIN)/ruff check core plugins tests bench docs contrib

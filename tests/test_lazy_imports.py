@@ -8,6 +8,7 @@ import sys
 import pytest
 
 HEAVY = ("torch", "ctgan", "sdv", "rdt", "copulas", "jax", "snsynth", "dask", "distributed")
+HEAVY += ("sdmetrics", "anonymeter", "matplotlib")  # the quality plugin's libraries
 
 PROBE = """
 import sys, runpy
@@ -29,6 +30,9 @@ print("HEAVY=" + ",".join(heavy))
         (["tabular-engine", "plugins"], "from tabular_engine.cli import main; main()"),
         (["tabular-engine", "plugins", "--json"], "from tabular_engine.cli import main; main()"),
         (["tabular-engine", "sample", "--help"], "from tabular_engine.cli import main; main()"),
+        (["tabular-engine", "run", "--help"], "from tabular_engine.cli import main; main()"),
+        (["tabular-engine", "evaluate", "--help"], "from tabular_engine.cli import main; main()"),
+        (["python"], "import tabular_engine.pipeline"),
     ],
 )
 def test_no_heavy_module_is_imported(argv, code):

@@ -31,6 +31,7 @@ from .cli_sequences import (
     write_sequences,
 )
 from .cli_budget import budget_group, privacy_options, privacy_params
+from .cli_pipeline import evaluate_command, min_privacy_option, min_quality_option, run_command
 from .errors import ParameterError, TabularEngineError
 from .types import Kind
 
@@ -510,9 +511,13 @@ def sample_command(
         multi.check_output_folder(output)
         model = load(model_path)
         check_sample_request(model.generator.name, Kind.MULTI_TABLE, num_rows, sampling)
-        multi.sample_to_folder(
+        started = time.perf_counter()
+        rows, seed = multi.sample_to_folder(
             model, num_rows, scale, main_table, output, table_format, seed, validate
         )
+        from .cli_pipeline import record_run
+
+        record_run("sample", model, seed, output, rows, time.perf_counter() - started)
         return
     multi.refuse_multi_table_options(scale, main_table, table_format)
     rows_only = num_rows is not None and all(v is None for v in sampling.values())
@@ -530,11 +535,15 @@ def sample_command(
     _check_not_input(model_path, output)
     model = load(model_path)
     check_sample_request(model.generator.name, model.generator.kind, num_rows, sampling)
+    started = time.perf_counter()
     if model.generator.kind is Kind.SEQUENTIAL:
-        write_sequences(model, output, seed, validate, sampling, _say, _report)
-        return
-    check_num_rows(num_rows, "--rows")
-    _write_sample(model, num_rows, output, seed, validate)
+        rows, seed = write_sequences(model, output, seed, validate, sampling, _say, _report)
+    else:
+        check_num_rows(num_rows, "--rows")
+        rows, seed = _write_sample(model, num_rows, output, seed, validate)
+    from .cli_pipeline import record_run
+
+    record_run("sample", model, seed, output, rows, time.perf_counter() - started)
 
 
 @cli.command()
@@ -560,6 +569,8 @@ def sample_command(
 @sequence_column_options
 @sequence_sample_options
 @privacy_options
+@min_quality_option
+@min_privacy_option
 def generate(
     input_path: Path,
     generator: str,
@@ -574,6 +585,8 @@ def generate(
     main_table: str | None,
     on_orphans: str,
     table_format: str | None,
+    min_quality: float | None,
+    min_privacy: float | None,
     **options: Any,
 ) -> None:
     """Fit a generator on INPUT and write ROWS synthetic rows (or sequences) to OUTPUT.
@@ -583,7 +596,12 @@ def generate(
       tabular-engine generate tables/ -g hma -n 1000 -o synthetic/ --on-orphans drop
     A sequential generator draws --sequences N entities:
       tabular-engine generate visits.csv -g par --sequence-key patient --sequences 50 -o s.csv
+
+    With --min-quality and/or --min-privacy the output is evaluated against INPUT
+    (pip install tabular-engine-quality); below the gate it goes to rejected/ beside
+    OUTPUT and the command exits 1.
     """
+    from .cli_pipeline import gate_from, generate_gated, record_run
     from .io import check_output_path
     from .model import check_num_rows
     from .plugins import get_registry
@@ -592,36 +610,52 @@ def generate(
     sequence = pop_options(options, SEQUENCE_COLUMN_NAMES)
     kind = get_registry().get(generator).kind
     check_sample_request(generator, kind, num_rows, sampling)
-    if kind is Kind.MULTI_TABLE:
-        multi.check_sizes(num_rows, scale)
-        multi.check_output_folder(output)
-        model = _fit(
-            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
-            privacy=options,
+    gate = gate_from(min_quality, min_privacy)
+    if gate is not None and kind is not Kind.SINGLE_TABLE:
+        raise ParameterError(
+            f"--min-quality/--min-privacy on generate gate single-table output; {generator} "
+            f"is {kind.value.replace('_', '-')}: declare the gate in a pipeline "
+            "(tabular-engine run PIPELINE.toml, see docs/pipelines.md) or run "
+            "tabular-engine evaluate on the output"
         )
-        multi.sample_to_folder(
-            model, num_rows, scale, main_table, output, table_format, model.seed, validate
-        )
-        return
-    multi.refuse_multi_table_options(scale, main_table, table_format)
-    if kind is Kind.SEQUENTIAL:
+    if kind is not Kind.MULTI_TABLE:
+        multi.refuse_multi_table_options(scale, main_table, table_format)
         check_output_path(output)
         _check_not_input(input_path, output)
-        model = _fit(
-            input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
-            privacy=options,
-        )
-        write_sequences(model, output, model.seed, validate, sampling, _say, _report)
-        return
-    check_num_rows(num_rows, "--rows")
-    check_output_path(output)
-    _check_not_input(input_path, output)
+    if kind is Kind.SINGLE_TABLE:
+        check_num_rows(num_rows, "--rows")
+    elif kind is Kind.MULTI_TABLE:
+        multi.check_sizes(num_rows, scale)
+        multi.check_output_folder(output)
+    if gate is not None:
+        from .evaluation import require_evaluator
+
+        require_evaluator()  # before fitting, not after
+    started = time.perf_counter()
     model = _fit(
         input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
         privacy=options,
     )
+    if kind is Kind.MULTI_TABLE:
+        rows, seed = multi.sample_to_folder(
+            model, num_rows, scale, main_table, output, table_format, model.seed, validate
+        )
+        record_run("generate", model, seed, output, rows, time.perf_counter() - started)
+        return
+    if kind is Kind.SEQUENTIAL:
+        rows, seed = write_sequences(model, output, model.seed, validate, sampling, _say, _report)
+        record_run("generate", model, seed, output, rows, time.perf_counter() - started)
+        return
     # one seed for both steps, so the seed printed after fitting reproduces the output
-    _write_sample(model, num_rows, output, model.seed, validate)
+    if gate is not None:
+
+        def write(path: Path) -> tuple[int, int]:
+            return _write_sample(model, num_rows, path, model.seed, validate)
+
+        generate_gated(model, input_path, output, gate, write, started)
+        return
+    rows, seed = _write_sample(model, num_rows, output, model.seed, validate)
+    record_run("generate", model, seed, output, rows, time.perf_counter() - started)
 
 
 _DASK_DEFAULTS = {"scheduler": None, "partitions": None, "workers": None, "resume": False}
@@ -718,7 +752,7 @@ def _check_not_input(input_path: Path, output: Path) -> None:
 
 def _write_sample(
     model: Model, num_rows: int, output: Path, seed: int | None, validate: bool
-) -> None:
+) -> tuple[int, int]:
     from .io import write_table
     from .model import new_seed
 
@@ -734,6 +768,7 @@ def _write_sample(
     _say(f"wrote {written} rows to {output} in {time.perf_counter() - started:.1f} s")
     if validate:
         _report(findings, model)
+    return written, seed
 
 
 def _validated(
@@ -857,6 +892,10 @@ def _with_progress(chunks: Iterable[pd.DataFrame], total: int) -> Iterator[pd.Da
 
 def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary files are removed
+
+
+cli.add_command(run_command)
+cli.add_command(evaluate_command)
 
 
 def main() -> None:

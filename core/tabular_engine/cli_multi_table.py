@@ -173,8 +173,9 @@ def sample_to_folder(
     table_format: str | None,
     seed: int | None,
     validate: bool,
-) -> None:
-    """Draw every table of a multi-table ``model`` and write them into ``output``."""
+) -> tuple[dict[str, int], int]:
+    """Draw every table of a multi-table ``model`` into ``output``; return rows per table
+    and the seed used."""
     from .api import run_validate
     from .cli import _report, _say
     from .model import new_seed
@@ -197,6 +198,7 @@ def sample_to_folder(
         for finding in run_validate(dataset, model.metadata, "output", model.schemas):
             findings[(finding.table, finding.column, finding.check)] += finding.failing_count
         _report(findings, model)
+    return {name: len(frame) for name, frame in dataset.items()}, seed
 
 
 def say_orphans(model: Model) -> None:

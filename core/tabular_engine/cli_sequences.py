@@ -137,8 +137,9 @@ def write_sequences(
     sampling: dict[str, Any],
     say: Callable[[str], None],
     report: Callable[[Counter, Model], None],
-) -> None:
-    """Draw sequences from ``model`` and write them to ``output`` atomically."""
+) -> tuple[int, int]:
+    """Draw sequences from ``model`` and write them to ``output`` atomically; return the
+    rows written and the seed used."""
     from .api import run_validate
     from .io import read_table, write_table
     from .model import new_seed
@@ -169,3 +170,4 @@ def write_sequences(
         for finding in run_validate({table: frame}, model.metadata, "output", model.schemas):
             findings[(finding.table, finding.column, finding.check)] += finding.failing_count
         report(findings, model)
+    return written, seed

@@ -55,3 +55,19 @@ class BudgetExceededError(BudgetError):
 
 class ExecutorError(TabularEngineError):
     """A distributed executor (a Dask cluster) cannot be reached or lost its workers."""
+
+
+class PipelineError(TabularEngineError):
+    """A pipeline is built wrongly (steps in an impossible order, a bad step) or a step failed."""
+
+
+class ConfigError(TabularEngineError):
+    """A pipeline config file has a mistake: the message names the file, the key and what fits."""
+
+
+class ValidationFailedError(TabularEngineError):
+    """A validate step found failed checks (and was asked to stop the run on them)."""
+
+
+class EnforceError(TabularEngineError):
+    """Synthetic data could not be made to satisfy its schema within the allowed tries."""

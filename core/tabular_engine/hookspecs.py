@@ -20,6 +20,10 @@ Four jobs plus registration:
   reservation. ``budget_status`` / ``budget_set`` / ``budget_history`` serve the
   ``tabular-engine budget`` commands. All are ``firstresult``: the first installed budget
   backend answers (the smartnoise plugin ships one); see docs/privacy.md.
+* ``evaluate`` / ``write_report`` score synthetic data against real data and draw the
+  HTML report (the ``tabular-engine-quality`` plugin implements them).
+* ``register_steps`` contributes named pipeline steps; ``pipeline_step_start``,
+  ``pipeline_step_finish`` and ``pipeline_step_error`` observe every pipeline step.
 
 See docs/plugins.md for a worked example.
 """
@@ -31,9 +35,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
+    from .evaluation import Evaluation, EvaluationOptions, GateResult
     from .metadata import Metadata
+    from .pipeline.runner import RunContext
+    from .pipeline.steps import Step, StepDefinition
     from .progress import Progress
     from .types import (
         BudgetOperation,
@@ -167,3 +176,55 @@ def budget_set(tenant: str, epsilon: float, delta: float) -> BudgetStatus | None
 @hookspec(firstresult=True)
 def budget_history(tenant: str | None) -> list[BudgetOperation] | None:
     """Every recorded operation of ``tenant`` (or of all tenants), oldest first."""
+
+
+@hookspec(firstresult=True)
+def evaluate(
+    real: dict[str, pd.DataFrame],
+    synthetic: dict[str, pd.DataFrame],
+    metadata: Metadata,
+    options: EvaluationOptions,
+) -> Evaluation | None:
+    """Score ``synthetic`` against ``real``: quality, diagnostic and privacy scores.
+
+    Returns:
+        An :class:`~tabular_engine.evaluation.Evaluation` (every score in one structure),
+        or ``None`` to let another evaluator answer.
+    """
+
+
+@hookspec(firstresult=True)
+def write_report(
+    path: Path,
+    evaluation: Evaluation,
+    real: dict[str, pd.DataFrame],
+    synthetic: dict[str, pd.DataFrame],
+    metadata: Metadata,
+    gate: GateResult | None,
+) -> Path | None:
+    """Write a self-contained HTML report of ``evaluation`` to ``path``; return the path."""
+
+
+@hookspec
+def register_steps() -> list[StepDefinition]:
+    """Return named pipeline steps this plugin provides, as ``StepDefinition`` records.
+
+    A step is a function ``func(data, **params)`` over a dataset (a DataFrame for one
+    table, a dict of DataFrames for several) returning the new dataset. Names are unique
+    across plugins; a clash is an error naming both.
+    """
+
+
+@hookspec
+def pipeline_step_start(step: Step, context: RunContext) -> None:
+    """Called before a pipeline step runs (for logging, tracing, metrics)."""
+
+
+@hookspec
+def pipeline_step_finish(step: Step, context: RunContext, seconds: float) -> None:
+    """Called after a pipeline step succeeded, with its wall time."""
+
+
+@hookspec
+def pipeline_step_error(step: Step, context: RunContext, error: BaseException) -> None:
+    """Called when a pipeline step raised ``error``; the run stops and writes nothing."""

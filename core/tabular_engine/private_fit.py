@@ -36,6 +36,8 @@ class PrivacySpent:
     delta: float
     privacy_unit: str
     reservation_id: str
+    epsilon_reserved: float
+    delta_reserved: float
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,8 @@ class PrivacySpent:
             "job_id": self.job_id,
             "epsilon": self.epsilon,
             "delta": self.delta,
+            "epsilon_reserved": self.epsilon_reserved,
+            "delta_reserved": self.delta_reserved,
             "privacy_unit": self.privacy_unit,
             "reservation_id": self.reservation_id,
         }
@@ -111,6 +115,8 @@ def fit_with_budget(request: BudgetRequest, fit: Callable[[], Any]) -> tuple[Any
         delta=delta,
         privacy_unit=request.privacy_unit.value,
         reservation_id=reservation.reservation_id,
+        epsilon_reserved=request.epsilon,
+        delta_reserved=request.delta,
     )
     return state, spent
 

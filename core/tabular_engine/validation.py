@@ -61,9 +61,12 @@ def infer_schema(
             dtype,
             checks=checks,
             nullable=bool(series.isna().any()),
+            # ids unique in the real data (primary keys) stay unique; foreign keys and
+            # sequence keys repeat
             unique=column.sdtype == "id"
             and name not in foreign_keys
-            and name != table.sequence_key,
+            and name != table.sequence_key
+            and bool(values.is_unique),
         )
     return pa.DataFrameSchema(columns, strict=True, ordered=True)
 
