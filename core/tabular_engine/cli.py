@@ -21,6 +21,8 @@ import click
 
 from . import __version__
 from . import cli_multi_table as multi
+from .cli_budget import budget_group, privacy_options, privacy_params
+from .cli_pipeline import evaluate_command, min_privacy_option, min_quality_option, run_command
 from .cli_sequences import (
     SEQUENCE_COLUMN_NAMES,
     SEQUENCE_SAMPLE_NAMES,
@@ -30,8 +32,6 @@ from .cli_sequences import (
     sequence_sample_options,
     write_sequences,
 )
-from .cli_budget import budget_group, privacy_options, privacy_params
-from .cli_pipeline import evaluate_command, min_privacy_option, min_quality_option, run_command
 from .errors import ParameterError, TabularEngineError
 from .types import Kind
 
@@ -412,7 +412,14 @@ def fit_command(
     _check_not_input(input_path, output)
     sequence = pop_options(options, SEQUENCE_COLUMN_NAMES)
     model = _fit(
-        input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
+        input_path,
+        generator,
+        seed,
+        params,
+        metadata_path,
+        fit_rows,
+        on_orphans,
+        sequence,
         privacy=options,
     )
     model.save(output)
@@ -633,7 +640,14 @@ def generate(
         require_evaluator()  # before fitting, not after
     started = time.perf_counter()
     model = _fit(
-        input_path, generator, seed, params, metadata_path, fit_rows, on_orphans, sequence,
+        input_path,
+        generator,
+        seed,
+        params,
+        metadata_path,
+        fit_rows,
+        on_orphans,
+        sequence,
         privacy=options,
     )
     if kind is Kind.MULTI_TABLE:

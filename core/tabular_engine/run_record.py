@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 FORMAT = "tabular-engine-run"
 FORMAT_VERSION = 1
 
+
 def schema_fingerprint(model: Model) -> dict[str, Any]:
     """The input's shape (no values): columns with dtypes and sdtypes, and its SHA-256."""
     tables = {}
