@@ -171,6 +171,8 @@ def test_a_dp_fit_commits_what_it_spent(books):
         "delta": 0.0,
         "privacy_unit": PrivacyUnit.ROW.value,
         "reservation_id": "j1",
+        "epsilon_reserved": 1.0,
+        "delta_reserved": 0.0,
     }
     assert model.schemas == {}
 
@@ -222,3 +224,18 @@ def test_budget_commands_without_a_backend_say_what_to_install(command):
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"Error: {budget.NO_BACKEND}"
+
+
+def test_the_run_record_carries_the_epsilon_reserved_and_spent(books):
+    from tabular_engine.run_record import privacy_budget
+
+    model = tabular_engine.fit(FRAME, "private", epsilon=1, job_id="j9", tenant="t")
+    assert privacy_budget(model) == {
+        "epsilon_reserved": 1.0,
+        "epsilon_spent": 0.75,
+        "delta_reserved": 0.0,
+        "delta_spent": 0.0,
+        "tenant": "t",
+        "job_id": "j9",
+        "privacy_unit": "row",
+    }

@@ -116,6 +116,17 @@ def test_generate_folder_in_folder_out_dropping_orphans(small_flights, tmp_path)
     assert _orphans(tables) == {"carrier": 0, "tailnum": 0, "origin": 0, "dest": 0}
     assert "validation: passed" in done.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+    record = json.loads((tmp_path / "synthetic.run.json").read_text())
+    assert record["output_rows"] == {name: len(frame) for name, frame in tables.items()}
+    assert record["generator"]["name"] == "hma" and record["command"] == "generate"
+
+
+def test_a_release_gate_on_multi_table_generate_points_to_pipelines(small_flights, tmp_path):
+    out = tmp_path / "synthetic"
+    done = run_cli("generate", small_flights, "-g", "hma", "-n", 8, "-o", out, "--min-quality", 0.8)
+    assert done.returncode == 2
+    assert "tabular-engine run PIPELINE.toml" in done.stderr and "fitted" not in done.stderr
+    assert not out.exists()
 
 
 @pytest.mark.slow

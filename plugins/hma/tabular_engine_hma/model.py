@@ -90,10 +90,21 @@ class HMAModel:
         synthesizer = self.synthesizer
         synthesizer.reset_sampling()  # the library's own way back to the state after fitting
         synthesizer._numpy_seed = seed  # HMA seeds numpy's global generator with it
+        # Each table's synthesizer would otherwise draw from SDV's one fixed seed, whatever
+        # the seed asked for: give each its own stream, from the seed and the table's name.
+        for name, table_synthesizer in synthesizer._table_synthesizers.items():
+            table_synthesizer._set_random_state(table_seed(seed, name))
         with seeded(seed), _library_errors("sampling"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tables = synthesizer.sample_scale(scale=scale)
         return {name: tables[name].reset_index(drop=True) for name in self.empty_tables}
+
+
+def table_seed(seed: int, table: str) -> int:
+    """The seed of ``table``'s synthesizer when the whole dataset is drawn with ``seed``."""
+    import zlib
+
+    return (seed * 1_000_003 + zlib.crc32(table.encode())) % 2**32
 
 
 def _new_synthesizer(metadata: Metadata, params: dict[str, Any]) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -34,6 +36,8 @@ def test_generate_then_sample_from_the_saved_model(cli, chickweight_path, tmp_pa
     assert "wrote 6 sequence(s), 24 rows" in sampled.stderr
     frame = pd.read_csv(output)
     assert frame["Chick"].nunique() == 6 and len(frame) == 24
+    record = json.loads((tmp_path / "chicks.csv.run.json").read_text())
+    assert record["command"] == "sample" and record["output_rows"] == {"chickweight": 24}
 
     contexts = tmp_path / "diets.csv"
     pd.DataFrame({"Diet": [2, 2, 4]}).to_csv(contexts, index=False)

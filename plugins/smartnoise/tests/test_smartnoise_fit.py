@@ -326,3 +326,7 @@ def test_generate_on_the_whole_credit_data_with_mst(cli, credit_path, tmp_path, 
     ]
     status = json.loads(cli("budget", "status", "--json").stdout)
     assert status[0]["spent_epsilon"] == 1.0 and status[0]["remaining_epsilon"] == 2.0
+    record = json.loads((tmp_path / "credit_dp.csv.run.json").read_text())
+    budget = record["privacy_budget"]
+    assert (budget["epsilon_reserved"], budget["epsilon_spent"]) == (1.0, 1.0)
+    assert budget["job_id"] == operations[0]["job_id"]
