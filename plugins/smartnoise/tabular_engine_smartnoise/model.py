@@ -73,9 +73,10 @@ class SmartNoiseModel:
             if warning:
                 logger.warning(warning, generator="smartnoise", synthesizer=name)
             transformer = _transformer(plan, name, params["bins"])
-            from snsynth import Synthesizer
+            with kept_random_state():  # importing snsynth, creating mst draw from them
+                from snsynth import Synthesizer
 
-            synthesizer = Synthesizer.create(name, **options)
+                synthesizer = Synthesizer.create(name, **options)
             data = frame[plan.modelled]
         progress.start(f"smartnoise {name}: differentially private training", total=None)
         noise_seed = secrets.randbits(32)  # never the user's seed, see the module docstring
@@ -95,6 +96,14 @@ class SmartNoiseModel:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as error:  # pac-synth's Rust panics are BaseExceptions
+            if plan.inferred and "could not find bounds" in str(error):
+                raise InputError(
+                    f"smartnoise could not infer the bounds of {', '.join(plan.inferred)} "
+                    f"of table {table_name!r} privately from {len(frame)} rows with "
+                    f"preprocessor_epsilon={params['preprocessor_epsilon']:g}: give public "
+                    "bounds (--bounds COLUMN=LO:HI) or a larger preprocessor_epsilon; the "
+                    "data was touched, so the budget stays charged"
+                ) from None
             raise InputError(
                 f"smartnoise {name} failed while training on table {table_name!r} "
                 f"({type(error).__name__}: {error}); the data was touched, so the budget "
@@ -162,11 +171,8 @@ class SmartNoiseModel:
             numbers = numbers + rng.uniform(-width / 2, width / 2, size=len(numbers))
             numbers = np.clip(numbers, low, high)
         if self.plan.integer.get(name):
-            rounded = pd.Series(np.round(numbers))
-            if rounded.isna().any():
-                return rounded.astype("Int64")
-            return rounded.astype("int64")
-        return pd.Series(numbers)
+            numbers = np.round(numbers)
+        return _with_dtype(pd.Series(numbers), self.plan.dtypes[name])
 
     def _column_transformer(self, name: str) -> Any:
         index = self.plan.modelled.index(name)
@@ -219,10 +225,19 @@ def seeded(seed: int, synthesizer: str) -> Iterator[None]:
         return
     import random
 
-    numpy_state, python_state = np.random.get_state(), random.getstate()
-    try:
+    with kept_random_state():
         np.random.seed(seed)
         random.seed(seed)
+        yield
+
+
+@contextlib.contextmanager
+def kept_random_state() -> Iterator[None]:
+    """numpy's and ``random``'s global generators as they were before the block."""
+    import random
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
         yield
     finally:
         np.random.set_state(numpy_state)
@@ -230,13 +245,21 @@ def seeded(seed: int, synthesizer: str) -> Iterator[None]:
 
 
 def _categories(values: pd.Series, dtype: str) -> pd.Series:
-    if dtype == "bool":
+    if dtype in ("bool", "boolean"):
         return values.astype("boolean")
-    if dtype.startswith(("int", "uint")):
-        return pd.to_numeric(values, errors="coerce").round().astype("Int64")
-    if dtype.startswith("float"):
-        return pd.to_numeric(values, errors="coerce")
+    if dtype.lower().startswith(("int", "uint", "float")):
+        numbers = pd.to_numeric(values, errors="coerce")
+        if not dtype.lower().startswith("float"):
+            numbers = numbers.round()
+        return _with_dtype(numbers, dtype)
     return values.astype(object).where(values.notna(), None)
+
+
+def _with_dtype(numbers: pd.Series, dtype: str) -> pd.Series:
+    """``numbers`` as the real column's dtype; a numpy integer column with gaps as Int64."""
+    if dtype.startswith(("int", "uint")) and numbers.isna().any():
+        return numbers.astype("Int64")
+    return numbers.astype(dtype)
 
 
 def _transformer(plan: ColumnPlan, synthesizer: str, bins: int) -> Any:
@@ -262,9 +285,9 @@ def _transformer(plan: ColumnPlan, synthesizer: str, bins: int) -> Any:
             else:
                 columns.append(MinMaxTransformer(lower=low, upper=high, nullable=nullable))
         elif cube:
-            columns.append(LabelTransformer(nullable=True))
+            columns.append(LabelTransformer(nullable=nullable))
         else:
-            columns.append(ChainTransformer([LabelTransformer(nullable=True), OneHotEncoder()]))
+            columns.append(ChainTransformer([LabelTransformer(nullable=nullable), OneHotEncoder()]))
     return TableTransformer(columns)
 
 
