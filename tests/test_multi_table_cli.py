@@ -121,14 +121,6 @@ def test_generate_folder_in_folder_out_dropping_orphans(small_flights, tmp_path)
     assert record["generator"]["name"] == "hma" and record["command"] == "generate"
 
 
-def test_a_release_gate_on_multi_table_generate_points_to_pipelines(small_flights, tmp_path):
-    out = tmp_path / "synthetic"
-    done = run_cli("generate", small_flights, "-g", "hma", "-n", 8, "-o", out, "--min-quality", 0.8)
-    assert done.returncode == 2
-    assert "tabular-engine run PIPELINE.toml" in done.stderr and "fitted" not in done.stderr
-    assert not out.exists()
-
-
 @pytest.mark.slow
 def test_sample_by_scale(model_path, small_flights, tmp_path):
     real = {name: len(frame) for name, frame in _tables(small_flights).items()}

@@ -604,9 +604,9 @@ def generate(
     A sequential generator draws --sequences N entities:
       tabular-engine generate visits.csv -g par --sequence-key patient --sequences 50 -o s.csv
 
-    With --min-quality and/or --min-privacy the output is evaluated against INPUT
-    (pip install tabular-engine-quality); below the gate it goes to rejected/ beside
-    OUTPUT and the command exits 1.
+    With --min-quality and/or --min-privacy the output (a file, or a folder of tables) is
+    evaluated against INPUT (pip install tabular-engine-quality); below the gate it goes to
+    rejected/ beside OUTPUT and the command exits 1.
     """
     from .cli_pipeline import gate_from, generate_gated, record_run
     from .io import check_output_path
@@ -618,13 +618,6 @@ def generate(
     kind = get_registry().get(generator).kind
     check_sample_request(generator, kind, num_rows, sampling)
     gate = gate_from(min_quality, min_privacy)
-    if gate is not None and kind is not Kind.SINGLE_TABLE:
-        raise ParameterError(
-            f"--min-quality/--min-privacy on generate gate single-table output; {generator} "
-            f"is {kind.value.replace('_', '-')}: declare the gate in a pipeline "
-            "(tabular-engine run PIPELINE.toml, see docs/pipelines.md) or run "
-            "tabular-engine evaluate on the output"
-        )
     if kind is not Kind.MULTI_TABLE:
         multi.refuse_multi_table_options(scale, main_table, table_format)
         check_output_path(output)
@@ -650,25 +643,22 @@ def generate(
         sequence,
         privacy=options,
     )
-    if kind is Kind.MULTI_TABLE:
-        rows, seed = multi.sample_to_folder(
-            model, num_rows, scale, main_table, output, table_format, model.seed, validate
-        )
-        record_run("generate", model, seed, output, rows, time.perf_counter() - started)
-        return
-    if kind is Kind.SEQUENTIAL:
-        rows, seed = write_sequences(model, output, model.seed, validate, sampling, _say, _report)
-        record_run("generate", model, seed, output, rows, time.perf_counter() - started)
-        return
-    # one seed for both steps, so the seed printed after fitting reproduces the output
+
+    def write(path: Path) -> tuple[int | dict[str, int], int]:
+        """Sample into ``path``; one seed for both steps, so the seed printed after
+        fitting reproduces the output."""
+        if kind is Kind.MULTI_TABLE:
+            return multi.sample_to_folder(
+                model, num_rows, scale, main_table, path, table_format, model.seed, validate
+            )
+        if kind is Kind.SEQUENTIAL:
+            return write_sequences(model, path, model.seed, validate, sampling, _say, _report)
+        return _write_sample(model, num_rows, path, model.seed, validate)
+
     if gate is not None:
-
-        def write(path: Path) -> tuple[int, int]:
-            return _write_sample(model, num_rows, path, model.seed, validate)
-
-        generate_gated(model, input_path, output, gate, write, started)
+        generate_gated(model, input_path, output, gate, write, started, on_orphans)
         return
-    rows, seed = _write_sample(model, num_rows, output, model.seed, validate)
+    rows, seed = write(output)
     record_run("generate", model, seed, output, rows, time.perf_counter() - started)
 
 

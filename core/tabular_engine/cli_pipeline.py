@@ -18,6 +18,8 @@ import click
 from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .evaluation import Evaluation, Gate, GateResult
     from .model import Model
 
@@ -255,6 +257,27 @@ def _print_scores(evaluation: Evaluation) -> None:
 # -- generate: gate and run record -----------------------------------------------------------
 
 
+def _model_tables(model: Model, dataset: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``dataset`` under the model's table names (a single file is named after its stem)."""
+    if len(model.table_names) == 1:
+        return {model.table_names[0]: next(iter(dataset.values()))}
+    return {name: dataset[name] for name in model.table_names}
+
+
+def _fitted_tables(
+    model: Model, dataset: dict[str, pd.DataFrame], on_orphans: str
+) -> dict[str, pd.DataFrame]:
+    """The input as the model was fitted on it: key types aligned, orphans handled alike."""
+    from .orphans import handle_orphans
+    from .relationships import align_key_types
+
+    dataset = _model_tables(model, dataset)
+    if not model.metadata.relationships:
+        return dataset
+    dataset = align_key_types(dataset, model.metadata)
+    return handle_orphans(dataset, model.metadata, on_orphans)[0]
+
+
 def record_run(
     command: str,
     model: Model,
@@ -290,6 +313,7 @@ def generate_gated(
     gate: Gate,
     write: Any,
     started: float,
+    on_orphans: str = "error",
 ) -> None:
     """Sample into a staging folder with ``write(path) -> (rows, seed)``, evaluate against
     the input, then move the output into place, or into ``rejected/`` and exit 1."""
@@ -301,9 +325,8 @@ def generate_gated(
     try:
         staged = stage.stage(output)
         rows, seed = write(staged)
-        (table,) = model.table_names
-        real = {table: next(iter(read_dataset(input_path).values()))}
-        synthetic = {table: next(iter(read_dataset(staged).values()))}
+        real = _fitted_tables(model, read_dataset(input_path), on_orphans)
+        synthetic = _model_tables(model, read_dataset(staged))
         _say(f"evaluating against {input_path} for the release gate ...")
         evaluation = evaluate(real, synthetic, model.metadata, gate.options(seed=model.seed))
         result = gate.check(evaluation)

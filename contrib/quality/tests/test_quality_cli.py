@@ -107,6 +107,75 @@ def test_generate_above_the_gate_writes_output_and_scores_in_its_record(real_csv
     assert record["seeds"] == {"fit": 4, "sample": 4}
 
 
+@pytest.mark.slow
+def test_generate_gates_a_multi_table_output_as_a_whole_folder(
+    flights_path, flights_metadata_path, tmp_path
+):
+    output = tmp_path / "flights"
+    result = invoke(
+        "generate",
+        flights_path,
+        "-g",
+        "hma",
+        "--metadata",
+        flights_metadata_path,
+        "--scale",
+        "1",
+        "-o",
+        output,
+        "--seed",
+        "5",
+        "--min-quality",
+        "0.99",
+        "--min-privacy",
+        "0",
+    )
+    assert result.exit_code == 1, result.output
+    assert "release gate failed: quality 0." in result.output and "< 0.99" in result.output
+    assert not output.exists()
+    kept = tmp_path / "rejected" / "flights"
+    tables = sorted(p.stem for p in kept.iterdir())
+    assert tables == sorted(p.stem for p in flights_path.glob("*.csv"))
+    record = json.loads((tmp_path / "rejected" / "flights.run.json").read_text())
+    assert record["status"] == "rejected" and record["gate"]["passed"] is False
+    assert set(record["output_rows"]) == set(tables)
+    assert 0 < record["scores"]["quality"] < 0.99
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.slow
+def test_generate_gates_sequences(credit_path, tmp_path):
+    chickweight = credit_path.parent / "chickweight.csv"
+    output = tmp_path / "chicks.csv"
+    result = invoke(
+        "generate",
+        chickweight,
+        "-g",
+        "par",
+        "--sequence-key",
+        "Chick",
+        "--sequence-index",
+        "Time",
+        "-p",
+        "epochs=1",
+        "--sequences",
+        "6",
+        "-o",
+        output,
+        "--seed",
+        "3",
+        "--min-quality",
+        "0.2",
+        "--min-privacy",
+        "0",
+    )
+    assert result.exit_code == 0, result.output
+    assert "release gate passed" in result.output
+    assert read_table(output)["Chick"].nunique() == 6
+    record = json.loads((tmp_path / "chicks.csv.run.json").read_text())
+    assert record["status"] == "passed" and record["scores"]["quality"] >= 0.2
+
+
 def test_a_pipeline_below_its_gate_keeps_every_output_apart(credit_path, tmp_path):
     flow = pipeline(
         read(credit_path),
