@@ -169,7 +169,7 @@ def test_multi_table_options_with_a_single_table_generator(credit_path, tmp_path
     assert done.returncode == 2
     assert "--scale sizes the tables of a multi-table generator" in done.stderr
     done = run_cli("generate", credit_path, "-g", "gaussian_copula", "-o", out)
-    assert done.returncode == 2 and "give -n ROWS" in done.stderr
+    assert done.returncode == 2 and "-n/--rows is required" in done.stderr
     assert not out.exists()
 
 

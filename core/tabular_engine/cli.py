@@ -616,10 +616,11 @@ def generate(
     sampling = pop_options(options, SEQUENCE_SAMPLE_NAMES)
     sequence = pop_options(options, SEQUENCE_COLUMN_NAMES)
     kind = get_registry().get(generator).kind
+    if kind is not Kind.MULTI_TABLE:
+        multi.refuse_multi_table_options(scale, main_table, table_format)
     check_sample_request(generator, kind, num_rows, sampling)
     gate = gate_from(min_quality, min_privacy)
     if kind is not Kind.MULTI_TABLE:
-        multi.refuse_multi_table_options(scale, main_table, table_format)
         check_output_path(output)
         _check_not_input(input_path, output)
     if kind is Kind.SINGLE_TABLE:
