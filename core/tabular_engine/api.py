@@ -92,9 +92,13 @@ def fit(
         on_orphans: what to do with foreign-key values that have no parent row:
             ``"error"`` (stop, naming table, column and count), ``"drop"`` (remove those
             rows) or ``"null"`` (blank those keys); see :mod:`tabular_engine.orphans`.
-        sequence_key, sequence_index, context_columns: the sequence columns of sequential
-            data (see docs/sequences.md); override the metadata, and what is left out is
-            detected where obvious for a sequential generator.
+        sequence_key: sequential data (see docs/sequences.md): the column naming each
+            sequence's entity.
+        sequence_index: sequential data: the column (numbers or datetimes) ordering
+            each sequence's rows.
+        context_columns: sequential data: the columns constant within each sequence.
+            These three override the metadata; for a sequential generator, those left
+            out are detected where obvious.
         tenant: whose privacy budget a differentially private generator charges
             ($TABULAR_ENGINE_TENANT, else ``default``, when left out).
         job_id: the budget's idempotency key (a new UUID when left out); a retried job
