@@ -106,11 +106,11 @@ class DeepEchoModel:
             *codec.context_codec.numerical,
             *(c for c in (codec.start, codec.step) if c is not None),
         }
-        data_types = {
-            c: "continuous" if c in numerical else "categorical"
-            for c in training.columns
-            if c != SEQUENCE
-        }
+        data_types = _library_types(training.drop(columns=[SEQUENCE]), numerical)
+        for column, kind in data_types.items():
+            if kind == "categorical" and column in numerical:
+                # deepecho takes the type of a context column from its dtype only
+                training[column] = training[column].astype(object)
         from deepecho import BasicGANModel
 
         model = BasicGANModel(
@@ -226,6 +226,22 @@ class DeepEchoModel:
             candidates = np.flatnonzero(same) if same.any() else np.arange(len(real))
             starts.append(self.contexts[start].iloc[rng.choice(candidates)])
         return given.assign(**{start: starts})[list(self.contexts.columns)]
+
+
+def _library_types(training: pd.DataFrame, numerical: set[str]) -> dict[str, str]:
+    """deepecho's type of each column: ``continuous`` for numbers that vary.
+
+    A number with one value in the whole training data (every sequence starting at 0, one
+    step size throughout) is a category of one value instead: deepecho scales a
+    continuous column by its range, and a range of 0 turns every weight of the network
+    into NaN.
+    """
+    return {
+        column: "continuous"
+        if column in numerical and training[column].nunique(dropna=True) > 1
+        else "categorical"
+        for column in training.columns
+    }
 
 
 def _segments(encoded: EncodedSequences, segment_size: int) -> EncodedSequences:

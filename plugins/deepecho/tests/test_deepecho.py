@@ -46,6 +46,18 @@ def test_guarantees_on_chickweight(deepecho_chicks, chickweight):
         assert set(frame.groupby("Chick").size()) <= set(chickweight.groupby("Chick").size())
 
 
+def test_a_number_constant_in_training_leaves_the_network_finite(deepecho_chicks):
+    """Every chick starts at Time 0: the encoded start never varies. deepecho scales a
+    continuous column by its range, so given as one it turned every weight into NaN and
+    every drawn chick weighed the same (the middle of the real range)."""
+    import torch
+
+    model = deepecho_chicks.state.model
+    assert all(torch.isfinite(p).all() for p in model._generator.parameters())
+    frame = deepecho_chicks.sample_sequences(5, seed=4)
+    assert frame["weight"].nunique() > 5
+
+
 def test_sequence_length_and_context_rows(deepecho_chicks):
     context = pd.DataFrame({"Diet": [3, 1]})
     frame = deepecho_chicks.sample_sequences(context=context, sequence_length=20, seed=3)
