@@ -235,6 +235,14 @@ class Model:
         if context is not None:
             num_sequences = len(context)
         num_sequences = check_num_rows(num_sequences, "num_sequences")
+        (table,) = self.table_names
+        if num_sequences > 1 and self.metadata.tables[table].sequence_key is None:
+            raise ParameterError(
+                f"this model learned table {table!r} as one series, without a sequence key: "
+                f"{num_sequences} series would come out one after the other with nothing to "
+                "tell them apart; draw one at a time (--sequences 1, a new --seed for each, "
+                "--sequence-length L for its length), or fit with --sequence-key COLUMN"
+            )
         if sequence_length is not None:
             sequence_length = check_num_rows(sequence_length, "sequence_length")
             if sequence_length < 1:

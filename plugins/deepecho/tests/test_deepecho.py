@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import tabular_engine
-from tabular_engine.errors import InputError, MetadataError
+from tabular_engine.errors import InputError, MetadataError, ParameterError
 from tabular_engine.privacy import privacy_unit_for
 from tabular_engine.types import PrivacyUnit
 
@@ -92,10 +92,10 @@ def test_one_long_series_is_learned_in_segments(bank_calls, capture_logs):
     real = pd.to_datetime(bank_calls["DateTime"], utc=True).diff().dt.total_seconds()
     ratio = stamps.diff().dt.total_seconds().median() / real.median()
     assert 0.5 <= ratio <= 2.0
-    longer = model.sample_sequences(2, sequence_length=250, seed=6)
-    assert (
-        len(longer) == 500 and "Calls" in longer
-    )  # no key column: two series, one after the other
+    longer = model.sample_sequences(1, sequence_length=250, seed=6)
+    assert len(longer) == 250 and list(longer.columns) == ["DateTime", "Calls"]
+    with pytest.raises(ParameterError, match="one series, without a sequence key"):
+        model.sample_sequences(2, seed=6)  # two series one after the other, no key to split
 
 
 def test_privacy_unit_is_the_sequence(deepecho_chicks):
