@@ -78,11 +78,12 @@ class Parameter:
             dict: "a JSON object",
             list: "a JSON list",
         }[self.type]
+        bounds = []
         if self.minimum is not None:
-            text += f" {'>' if self.exclusive_minimum else '>='} {self.minimum:g}"
+            bounds.append(f"{'>' if self.exclusive_minimum else '>='} {self.minimum:.12g}")
         if self.maximum is not None:
-            text += f" <= {self.maximum:g}"
-        return text
+            bounds.append(f"<= {self.maximum:.12g}")
+        return " ".join([text, " and ".join(bounds)]) if bounds else text
 
     def _parse_text(self, text: str, generator: str) -> Any:
         try:
