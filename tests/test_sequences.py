@@ -209,6 +209,19 @@ def test_decoding_the_encoded_real_data_gives_it_back(name, request):
     pd.testing.assert_frame_equal(restored, frame)
 
 
+def test_given_context_values_must_be_ones_the_codec_learned(chicks):
+    frame = chicks.assign(Feed=chicks["Diet"].map({1: "corn", 2: "soy", 3: "fish", 4: "mix"}))
+    dataset, metadata = prepared(frame, sequence_key="Chick", sequence_index="Time")
+    spec = check_sequences(dataset, metadata, "test")
+    codec = SequenceCodec.fit(frame, metadata.tables["t"], spec, max_categories=None)
+    assert set(spec.context) == {"Diet", "Feed"}
+    codec.encode_context(pd.DataFrame({"Diet": [1, 4], "Feed": ["soy", "mix"]}))
+    with pytest.raises(InputError, match=r"'Feed': value\(s\) oats never occur .*corn, fish"):
+        codec.encode_context(pd.DataFrame({"Diet": [1], "Feed": ["oats"]}))
+    with pytest.raises(InputError, match=r"'Diet': value\(s\) 0 lie outside .* \(1 to 4\)"):
+        codec.encode_context(pd.DataFrame({"Diet": [0], "Feed": ["soy"]}))
+
+
 def test_segments_give_the_series_back_too(calls):
     pd.testing.assert_frame_equal(round_trip(calls, segment_size=100), calls)
 

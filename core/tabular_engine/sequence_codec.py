@@ -22,7 +22,7 @@ context values decoded once per sequence and repeated on its rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -71,6 +71,8 @@ class SequenceCodec:
     resolution: float | None = None
     #: real sequence lengths (before any cut into segments)
     lengths: tuple[int, ...] = ()
+    #: the values each non-numerical context column takes in the training data
+    context_values: dict[str, frozenset] = field(default_factory=dict)
 
     @classmethod
     def fit(
@@ -101,6 +103,11 @@ class SequenceCodec:
             start=None,
             step=None,
             lengths=tuple(int(n) for n in _lengths(ordered, spec)),
+            context_values={
+                plan.name: frozenset(firsts[plan.name].dropna())
+                for plan in context_codec.plans
+                if plan.sdtype not in ("numerical", "datetime")
+            },
         )
         if spec.index is not None:
             codec._fit_index(ordered, table)
@@ -179,7 +186,35 @@ class SequenceCodec:
                 f"the context rows lack column(s) {', '.join(missing)}; give every context "
                 f"column the model was fitted with: {', '.join(self.spec.context)}"
             )
-        return self.context_codec.encode(rows.reset_index(drop=True))
+        rows = rows.reset_index(drop=True)
+        self._check_context_domain(rows)
+        return self.context_codec.encode(rows)
+
+    def _check_context_domain(self, rows: pd.DataFrame) -> None:
+        """Refuse given context values the model never saw: it cannot draw for them."""
+        for plan in self.context_codec.plans:
+            given = rows[plan.name].dropna()
+            seen = getattr(self, "context_values", {}).get(plan.name)
+            if seen is not None:
+                unseen = [value for value in given.unique() if value not in seen]
+                if unseen:
+                    raise InputError(
+                        f"context column {plan.name!r}: value(s) {_listed(unseen)} never "
+                        f"occur in the training data (it has {_listed(sorted(seen, key=str))}); "
+                        "the model draws sequences only for contexts it learned"
+                    )
+            elif plan.sdtype == "numerical" and plan.minimum is not None:
+                import pandas as pd
+
+                numbers = pd.to_numeric(given, errors="coerce")
+                outside = given[(numbers < plan.minimum) | (numbers > plan.maximum)]
+                if len(outside):
+                    raise InputError(
+                        f"context column {plan.name!r}: value(s) {_listed(outside.unique())} "
+                        f"lie outside the training data's range ({plan.minimum:g} to "
+                        f"{plan.maximum:g}); the model draws sequences only for contexts it "
+                        "learned"
+                    )
 
     def given_keys(self, rows: pd.DataFrame) -> pd.Series | None:
         """The sequence keys of user-given context rows, when they carry the key column."""
@@ -357,6 +392,12 @@ def _sequence_numbers(ordered: pd.DataFrame, spec: SequenceSpec) -> np.ndarray:
     if spec.key is None:
         return np.zeros(len(ordered), dtype="int64")
     return pd.factorize(ordered[spec.key])[0].astype("int64")
+
+
+def _listed(values: Any, most: int = 8) -> str:
+    shown = [str(value) for value in list(values)[:most]]
+    more = len(list(values)) - most
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def _starts(ordered: pd.DataFrame, spec: SequenceSpec) -> np.ndarray:

@@ -66,6 +66,12 @@ def test_sequence_length_and_context_rows(deepecho_chicks):
     assert_sequences(frame, "Chick", "Time", ["Diet"])
 
 
+def test_a_context_the_model_never_saw_is_refused(deepecho_chicks):
+    """deepecho itself would draw the sequence and clip the context into its range."""
+    with pytest.raises(InputError, match=r"context column 'Diet': value\(s\) 9 lie outside"):
+        deepecho_chicks.sample_sequences(context=pd.DataFrame({"Diet": [2, 9]}), seed=1)
+
+
 def test_seed_reproduces_and_the_model_file_too(deepecho_chicks, tmp_path):
     first = deepecho_chicks.sample_sequences(4, seed=21)
     assert first.equals(deepecho_chicks.sample_sequences(4, seed=21))

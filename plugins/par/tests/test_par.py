@@ -64,6 +64,11 @@ def test_context_rows_must_hold_the_context(par_chicks):
         par_chicks.sample_sequences(context=pd.DataFrame({"weight": [40]}), seed=1)
 
 
+def test_a_context_the_model_never_saw_is_refused(par_chicks):
+    with pytest.raises(InputError, match=r"context column 'Diet': value\(s\) 9 lie outside"):
+        par_chicks.sample_sequences(context=pd.DataFrame({"Diet": [2, 9]}), seed=1)
+
+
 def test_rows_are_refused_with_a_pointer_to_sequences(par_chicks):
     with pytest.raises(ParameterError, match=r"sample_sequences\(n\) \(--sequences N"):
         par_chicks.sample(10, seed=1)
