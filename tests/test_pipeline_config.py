@@ -150,6 +150,23 @@ def test_run_with_a_bad_config_prints_one_line_and_exits_2(config_dir):
     ]
 
 
+def test_a_user_step_that_raises_is_one_line_exit_2_and_writes_nothing(config_dir):
+    config = write_config(
+        config_dir,
+        "[[steps]]\nstep='read'\npath='credit.csv'\n"
+        "[[steps]]\nstep='function'\nfunction='pipeline_steps.py:drop_incomplete'\n"
+        "params={columns=['Nope']}\n"
+        "[[steps]]\nstep='write'\npath='out.csv'\n",
+    )
+    result = run_cli("run", config)
+    assert result.returncode == 2, result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: a step of pipeline") and "raised KeyError" in error
+    assert "Nope" in error and "Traceback" not in result.stderr
+    assert "drop_incomplete failed: nothing was written" in result.stderr
+    assert not (config_dir / "out.csv").exists()
+
+
 def test_fit_in_the_chickweight_example_names_its_sequence_key():
     try:
         flow = load_pipeline(EXAMPLES / "chickweight.toml")

@@ -98,7 +98,7 @@ def run_command(
     """
     from dataclasses import replace
 
-    from .errors import ParameterError
+    from .errors import ParameterError, PipelineError, TabularEngineError
     from .evaluation import GateFailedError
     from .model import check_seed
     from .pipeline import Runner
@@ -122,6 +122,13 @@ def run_command(
         for path in failed.kept_at:
             click.echo(f"kept apart: {path}", err=True)
         sys.exit(GATE_FAILED)
+    except TabularEngineError:
+        raise
+    except Exception as error:  # a user's step: one line, exit 2, like any failed step
+        raise PipelineError(
+            f"a step of pipeline {flow.name!r} ({config}) raised {type(error).__name__}: "
+            f"{error}; nothing was written"
+        ) from error
     if result.gate is not None:
         _say(result.gate.summary())
     for path in result.outputs:
