@@ -102,9 +102,17 @@ class Ledger:
                 f"set {LEDGER_ENV} to a writable file"
             ) from None
         connection.row_factory = sqlite3.Row
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.executescript(_SCHEMA)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise BudgetError(
+                f"the privacy-budget ledger {str(self.path)!r} cannot be used ({error}); "
+                f"point {LEDGER_ENV} at the ledger file, or at a new file to start one; "
+                "nothing was charged"
+            ) from None
         return connection
 
     @contextlib.contextmanager

@@ -208,3 +208,11 @@ def test_a_process_killed_after_reserving_stays_charged(ledger):
     # the retried job reuses its reservation: charged once
     ledger.reserve(request("killed-job", 2.0))
     assert remaining(ledger) == pytest.approx(1.0)
+
+
+def test_a_file_that_is_not_a_ledger_is_a_clear_error(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    path.write_text("not a database\n")
+    with pytest.raises(BudgetError, match=r"cannot be used \(file is not a database\).*nothing"):
+        Ledger(path).status("default")
+    assert path.read_text() == "not a database\n"  # left as it was
