@@ -293,7 +293,12 @@ def _fit(
     from .api import fit
 
     started = time.perf_counter()
-    generator_params = {**_parse_params(params), **_dp_params(generator, privacy or {})}
+    parsed, options = _parse_params(params), _dp_params(generator, privacy or {})
+    for name in sorted(set(parsed) & set(options)):
+        raise ParameterError(
+            f"-p {name}=... and --{name} both set {name}; give it once, with --{name}"
+        )
+    generator_params = {**parsed, **options}
     data: Any = input_path
     if fit_rows is not None:
         data, seed = _fit_sample(input_path, fit_rows, seed)

@@ -59,6 +59,10 @@ def funded():
         ),
         (["--epsilon", "1", "--delta", "1"], "--delta must be >= 0 and < 1, got '1'"),
         (["--epsilon", "1", "--delta", "x"], "--delta must be a number >= 0 and < 1"),
+        (
+            ["--epsilon", "2", "-p", "epsilon=1"],
+            "-p epsilon=... and --epsilon both set epsilon; give it once",
+        ),
     ],
 )
 def test_bad_epsilon_or_delta_is_one_line_and_spends_nothing(
