@@ -299,3 +299,29 @@ def _check_same_tables(real: dict, synthetic: dict) -> None:
             raise InputError(
                 f"table {name!r}: synthetic data lacks column(s) {', '.join(map(str, missing))}"
             )
+        for column in real[name].columns:
+            _check_same_kind(name, column, real[name][column], synthetic[name][column])
+
+
+def _check_same_kind(table: str, column: str, real: pd.Series, synthetic: pd.Series) -> None:
+    """A column of numbers (or datetimes) in the real data must hold them in the synthetic
+    data too: the scores would otherwise leave it out and read higher."""
+    import pandas as pd
+
+    from .errors import InputError
+
+    if real.dtype.kind in "iuf":
+        converted = pd.to_numeric(synthetic, errors="coerce")
+        kind = "numbers"
+    elif real.dtype.kind == "M":
+        converted = pd.to_datetime(synthetic, errors="coerce", utc=True, format="mixed")
+        kind = "datetimes"
+    else:
+        return
+    foreign = synthetic[converted.isna() & synthetic.notna()]
+    if len(foreign):
+        raise InputError(
+            f"table {table!r}, column {column!r}: the real data holds {kind}, the synthetic "
+            f"data {len(foreign):,} value(s) that are not (e.g. {foreign.iloc[0]!r}); fix or "
+            "drop the column, then evaluate again"
+        )

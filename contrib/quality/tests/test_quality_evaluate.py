@@ -135,3 +135,14 @@ def test_attack_frames_have_the_types_numba_compiles(credit_small, credit_model)
             assert column.dtype == np.float64, name
         else:
             assert column.map(type).eq(str).all(), name
+
+
+def test_a_numeric_column_holding_text_in_the_synthetic_data_is_refused(
+    credit_small, credit_synthetic, credit_model
+):
+    """SDMetrics would leave the column out of its scores, and quality would read higher."""
+    from tabular_engine.errors import InputError
+
+    broken = credit_synthetic.assign(Age="unknown")
+    with pytest.raises(InputError, match=r"'credit', column 'Age': the real data holds numbers"):
+        evaluate({"credit": credit_small}, {"credit": broken}, credit_model.metadata)
