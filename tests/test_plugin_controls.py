@@ -90,6 +90,13 @@ def test_allow_list_by_entry_point_or_distribution_name(site):
     assert set(_listed(by_entry_point)) == {"acme"}
     assert _listed(_cli("plugins", "--json", site=site, TABULAR_ENGINE_LOAD_PLUGINS=" , ")) == {}
 
+    by_short_name = _cli(
+        "plugins", "--json", site=site, TABULAR_ENGINE_LOAD_PLUGINS="gaussian_copula"
+    )
+    assert set(_listed(by_short_name)) == {"tabular-engine-gaussian-copula"}
+    nothing = _cli("plugins", site=site, TABULAR_ENGINE_LOAD_PLUGINS="no_such_plugin")
+    assert "No plugin loaded: TABULAR_ENGINE_LOAD_PLUGINS='no_such_plugin'" in nothing.stdout
+
 
 def test_allow_list_is_the_way_out_of_a_broken_plugin(site, tmp_path):
     output = tmp_path / "out.csv"

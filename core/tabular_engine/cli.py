@@ -8,6 +8,7 @@ names the problem and what to do, exit with status 2 and leave no output file be
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -148,6 +149,13 @@ def plugins(as_json: bool, show_all: bool) -> None:
         click.echo(json.dumps(payload, indent=2))
         return
     if not records:
+        allow = os.environ.get("TABULAR_ENGINE_LOAD_PLUGINS")
+        if allow is not None:
+            click.echo(
+                f"No plugin loaded: TABULAR_ENGINE_LOAD_PLUGINS={allow!r} names none of the "
+                "installed ones (unset it to load them all)"
+            )
+            return
         click.echo(
             "No generator plugins installed. Install one, for example:\n"
             "  pip install tabular-engine-gaussian-copula"

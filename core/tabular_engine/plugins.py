@@ -258,8 +258,10 @@ def build_registry(
 def _allowed(found: Any) -> list[EntryPoint]:
     """The entry points to load: all, or those TABULAR_ENGINE_LOAD_PLUGINS names.
 
-    A name matches an entry point's own name or its distribution's, compared the way pip
-    compares package names (case, ``-``, ``_`` and ``.`` do not matter). Names matching
+    A name matches an entry point's own name or its distribution's, with or without the
+    ``tabular-engine-`` prefix (so ``gaussian_copula`` names tabular-engine-gaussian-copula),
+    compared the way pip compares package names (case, ``-``, ``_`` and ``.`` do not
+    matter). Names matching
     nothing are reported, since a typo would otherwise silently load no plugin.
     """
     allow = os.environ.get("TABULAR_ENGINE_LOAD_PLUGINS")
@@ -292,7 +294,10 @@ def _entry_point_names(entry_point: EntryPoint) -> set[str]:
     names = {_canonical(entry_point.name)}
     if entry_point.dist is not None:
         names.add(_canonical(entry_point.dist.name))
-    return names
+    return names | {name.removeprefix(_PREFIX) for name in names}
+
+
+_PREFIX = "tabular-engine-"
 
 
 def _load_entry_point(registry: Registry, entry_point: EntryPoint) -> None:
