@@ -143,6 +143,7 @@ def test_sample_by_scale(model_path, small_flights, tmp_path):
         (["-n", 5, "-o", "x.csv"], "writes a folder with one file per table"),
         (["--scale", 0], "scale must be a positive number"),
         (["-n", 5, "--executor", "dask"], "a multi-table model is sampled in one piece"),
+        (["--sequences", 3], "--sequences, --sequence-length and --context-file are for"),
     ],
 )
 def test_sample_option_errors(model_path, tmp_path, args, message):
@@ -152,6 +153,16 @@ def test_sample_option_errors(model_path, tmp_path, args, message):
     assert done.returncode == 2
     assert message in done.stderr and done.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_main_table_is_refused_before_fitting(small_flights, tmp_path):
+    out = tmp_path / "out"
+    args = ("generate", small_flights, "-g", "hma", "-n", 5, "--main-table", "nope", "-o", out)
+    done = run_cli(*args)
+    assert done.returncode == 2 and "fitted" not in done.stderr
+    assert "main table 'nope' is not a table of" in done.stderr
+    assert "choose one of airlines, airports, flights, planes" in done.stderr
+    assert not out.exists()
 
 
 def test_a_non_empty_output_folder_is_refused(model_path, tmp_path):

@@ -527,10 +527,10 @@ def sample_command(
                 "--executor dask"
             )
         _refuse_dask_options(dask_options)
-        multi.check_sizes(num_rows, scale)
-        multi.check_output_folder(output)
         model = load(model_path)
         check_sample_request(model.generator.name, Kind.MULTI_TABLE, num_rows, sampling)
+        multi.check_sizes(num_rows, scale)
+        multi.check_output_folder(output)
         started = time.perf_counter()
         rows, seed = multi.sample_to_folder(
             model, num_rows, scale, main_table, output, table_format, seed, validate
@@ -641,6 +641,7 @@ def generate(
     elif kind is Kind.MULTI_TABLE:
         multi.check_sizes(num_rows, scale)
         multi.check_output_folder(output)
+        multi.check_main_table_of(input_path, main_table)
     if gate is not None:
         from .evaluation import require_evaluator
 
