@@ -39,6 +39,21 @@ def flights() -> dict[str, pd.DataFrame]:
     return read_dataset(FLIGHTS)
 
 
+def test_a_parent_key_with_a_duplicate_is_reported_not_silently_dropped(flights):
+    from structlog.testing import capture_logs
+
+    dirty = dict(flights, airlines=pd.concat([flights["airlines"], flights["airlines"].head(1)]))
+    with capture_logs() as logs:
+        metadata = detect(dirty)
+    assert metadata.tables["airlines"].primary_key is None
+    assert not any(r["parent_table_name"] == "airlines" for r in metadata.relationships)
+    (warning,) = [e for e in logs if "looks like a foreign key" in e["event"]]
+    assert warning["event"].startswith(
+        "flights.carrier looks like a foreign key to airlines.carrier, which is not a key: "
+        "1 value(s) repeat (e.g. '9E')"
+    )
+
+
 def test_flights_keys_and_relationships_are_detected(flights):
     metadata = detect(flights)
     keys = {name: table.primary_key for name, table in metadata.tables.items()}

@@ -95,6 +95,7 @@ def detect_relationships(dataset: dict[str, pd.DataFrame], metadata: Metadata) -
         for column in frame.columns:
             match = _best_parent(str(column), frame[column], child, dataset, metadata)
             if match is None:
+                _warn_of_a_key_with_duplicates(str(column), frame[column], child, dataset)
                 continue
             if _creates_cycle(found, match):
                 logger.info(
@@ -151,6 +152,34 @@ def _best_parent(
             if best is None or rank > best[0]:
                 best = (rank, Relationship(parent, key, child, column))
     return None if best is None else best[1]
+
+
+def _warn_of_a_key_with_duplicates(
+    column: str, values: pd.Series, child: str, dataset: dict[str, pd.DataFrame]
+) -> None:
+    """Say so when ``child.column`` would refer to a parent column of its name that is not
+    a key only because a few of its values repeat: the relationship is left out."""
+    present = set(values.dropna())
+    if not present:
+        return
+    for parent, frame in dataset.items():
+        if parent == child:
+            continue
+        for key in frame.columns:
+            series = frame[key].dropna()
+            if not _names_match(column, parent, str(key)) or series.is_unique:
+                continue
+            repeated = series[series.duplicated()]
+            coverage = len(present & set(series)) / len(present)
+            if len(repeated) <= max(1, len(series) // 100) and coverage >= MIN_COVERAGE:
+                logger.warning(
+                    f"{child}.{column} looks like a foreign key to {parent}.{key}, which is "
+                    f"not a key: {len(repeated)} value(s) repeat (e.g. {repeated.iloc[0]!r}); "
+                    "the relationship is left out. Fix the duplicates, or declare the keys "
+                    "in a metadata file (--metadata)",
+                    table=parent,
+                    column=str(key),
+                )
 
 
 def _candidate_keys(frame: pd.DataFrame, primary_key: str | None) -> list[str]:
