@@ -148,7 +148,8 @@ def test_a_duplicated_index_names_the_sequence(chicks):
     row = frame.index[(frame["Chick"] == 12) & (frame["Time"] == 4)][0]
     frame.loc[row, "Time"] = 2
     dataset, metadata = prepared(frame, sequence_key="Chick", sequence_index="Time")
-    with pytest.raises(InputError, match=r"'Time' repeats 2 of sequence\(s\) 12;"):
+    repeated = r"'Time' repeats the value 2 within sequence\(s\) Chick = 12;"
+    with pytest.raises(InputError, match=repeated):
         check_sequences(dataset, metadata, "par")
 
 

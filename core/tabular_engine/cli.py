@@ -33,6 +33,7 @@ from .cli_sequences import (
     sequence_sample_options,
     write_sequences,
 )
+from .cli_types import Count
 from .errors import ParameterError, TabularEngineError
 from .types import Kind
 
@@ -44,24 +45,6 @@ if TYPE_CHECKING:
 
 USER_ERROR = 2
 INTERRUPTED = 130
-
-
-class Rows(click.ParamType):
-    """A row count: 1000, 1_000_000 or 1e6."""
-
-    name = "ROWS"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).replace("_", "")
-        try:
-            number = float(text) if any(c in text for c in ".eE") else int(text)
-        except ValueError:
-            self.fail(f"{value!r} is not a number of rows", param, ctx)
-        if number != int(number):
-            self.fail(f"{value!r} is not a whole number of rows", param, ctx)
-        return int(number)
 
 
 class Group(click.Group):
@@ -256,7 +239,7 @@ _rows_option = click.option(
     "--rows",
     "num_rows",
     default=None,
-    type=Rows(),
+    type=Count(),
     help="Rows to generate, e.g. 1000 or 1e6 (0 writes only the header); multi-table: "
     "rows of the main table; sequential generators take --sequences instead.",
 )
@@ -267,7 +250,7 @@ _validate_option = click.option(
 )
 _fit_rows_option = click.option(
     "--fit-rows",
-    type=Rows(),
+    type=Count(),
     default=None,
     metavar="N",
     help="Fit on a uniform random sample of N rows, read from the file in a stream "

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli_types import Count
 from .errors import ParameterError
 from .types import Kind
 
@@ -63,14 +64,14 @@ def sequence_sample_options(command: Callable) -> Callable:
     options = (
         click.option(
             "--sequences",
-            type=int,
+            type=Count("sequences"),
             default=None,
             metavar="N",
             help="Sequential generators: how many sequences (entities) to draw.",
         ),
         click.option(
             "--sequence-length",
-            type=int,
+            type=Count("rows"),
             default=None,
             metavar="L",
             help="Sequential generators: rows per sequence; drawn like the real lengths "

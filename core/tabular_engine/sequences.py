@@ -352,11 +352,11 @@ def _check_index(
         rows = frame[duplicated.to_numpy()]
         first = rows.iloc[0]
         keys = sorted(map(str, rows[key].unique()))[:5] if key is not None else []
-        within = f" of sequence(s) {', '.join(keys)}" if keys else ""
+        within = f" within sequence(s) {key} = {', '.join(keys)}" if keys else ""
         raise InputError(
-            f"{where}: sequence index {index!r} repeats {first[index]}{within}; the index "
-            "must be unique within each sequence: drop the duplicated rows or choose another "
-            "--sequence-index"
+            f"{where}: sequence index {index!r} repeats the value {first[index]}{within}; "
+            "the index must be unique within each sequence: drop the duplicated rows or "
+            "choose another --sequence-index"
         )
 
 

@@ -126,7 +126,7 @@ def test_a_single_short_sequence_cannot_be_cut(chickweight):
 
 def test_a_duplicated_index(bank_calls):
     doubled = pd.concat([bank_calls.iloc[:50], bank_calls.iloc[[10]]], ignore_index=True)
-    with pytest.raises(InputError, match=r"'DateTime' repeats 2003-03-03T07:50:00Z;"):
+    with pytest.raises(InputError, match=r"'DateTime' repeats the value 2003-03-03T07:50:00Z;"):
         tabular_engine.fit(doubled, "deepecho", seed=1, epochs=1, sequence_index="DateTime")
 
 
