@@ -121,6 +121,10 @@ def test_run_command_runs_a_config_and_paths_follow_the_documented_rules(config_
             "key 'function': pipeline_steps.py has no function 'nope'",
         ),
         (
+            "[[steps]]\nstep='read'\npath='missing.csv'",
+            "missing.csv' does not exist (a relative path starts from the config file's folder)",
+        ),
+        (
             "[[steps]]\nstep='read'\npath='credit.csv'\n[[steps]]\nstep='sample'\nnum_rows=3",
             "pipeline step 2 (sample): sample needs a fit step before it",
         ),

@@ -85,6 +85,8 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
         "params": ((dict,), "a table of keyword arguments for the function", False),
     },
 }
+#: Keys naming files a step reads: they must exist when the pipeline is built.
+INPUT_PATHS = {"read": ("path", "metadata")}
 REQUIRED = {"read": ("path",), "fit": ("generator",), "write": ("path",), "function": ("function",)}
 PLUGIN_STEP_KEYS = {"params": ((dict,), "a table of the step's parameters", False)}
 
@@ -164,6 +166,12 @@ def _build_step(table: Any, number: int, path: Path) -> factories.Step:
     for key, (_, _, is_path) in expected.items():
         if is_path and key in options:
             options[key] = _relative(options[key], path)
+    for key in INPUT_PATHS.get(kind, ()):
+        if key in options and not options[key].exists():
+            raise ConfigError(
+                f"{where}: key {key!r}: {str(options[key])!r} does not exist (a relative "
+                "path starts from the config file's folder)"
+            )
     try:
         return _construct(kind, options, path)
     except ConfigError:
