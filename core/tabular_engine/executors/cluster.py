@@ -64,7 +64,10 @@ def connect(
             threads_per_worker=1,
             processes=processes,
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            # a task's failure comes back to the client as its exception; what the
+            # workers log at ERROR is shutdown noise (a heartbeat to a scheduler that
+            # already closed, after Ctrl-C or SIGTERM), printed as a traceback
+            silence_logs=logging.CRITICAL,
         )
     try:
         with distributed.Client(cluster, set_as_default=False) as local:
