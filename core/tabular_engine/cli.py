@@ -285,7 +285,9 @@ def _fit(
 
     started = time.perf_counter()
     parsed, options = _parse_params(params), _dp_params(generator, privacy or {})
-    for name in sorted(set(parsed) & set(options)):
+    twice = sorted(set(parsed) & set(options))
+    if twice:
+        name = twice[0]
         raise ParameterError(
             f"-p {name}=... and --{name} both set {name}; give it once, with --{name}"
         )

@@ -128,15 +128,11 @@ def check_output_folder(output: Path) -> None:
 
 def check_main_table_of(input_path: Path, main_table: str | None) -> None:
     """Before fitting: ``--main-table`` must name a table file of the input folder."""
-    from .io import TABLE_SUFFIXES
+    from .io import table_names_in
 
     if main_table is None or not input_path.is_dir():
         return
-    tables = sorted(
-        p.stem
-        for p in input_path.iterdir()
-        if p.suffix.lower() in TABLE_SUFFIXES and not p.name.startswith((".", "_"))
-    )
+    tables = table_names_in(input_path)
     if main_table not in tables:
         raise ParameterError(
             f"main table {main_table!r} is not a table of {str(input_path)!r}; choose one of "

@@ -18,6 +18,8 @@ import click
 from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
     from .evaluation import Evaluation, Gate, GateResult
@@ -228,10 +230,12 @@ def evaluate_command(
         sys.exit(GATE_FAILED)
 
 
-def _same_names(dataset: dict, real: dict) -> dict:
-    """One table each: the synthetic table takes the real table's name (file stems differ)."""
-    if len(dataset) == 1 and len(real) == 1:
-        return {next(iter(real)): next(iter(dataset.values()))}
+def _same_names(dataset: dict, names: Iterable[str]) -> dict:
+    """One table each: the table of ``dataset`` takes the one name of ``names`` (a real
+    table's, a model's: file stems differ)."""
+    names = list(names)
+    if len(dataset) == 1 and len(names) == 1:
+        return {names[0]: next(iter(dataset.values()))}
     return dataset
 
 
@@ -264,13 +268,6 @@ def _print_scores(evaluation: Evaluation) -> None:
 # -- generate: gate and run record -----------------------------------------------------------
 
 
-def _model_tables(model: Model, dataset: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """``dataset`` under the model's table names (a single file is named after its stem)."""
-    if len(model.table_names) == 1:
-        return {model.table_names[0]: next(iter(dataset.values()))}
-    return {name: dataset[name] for name in model.table_names}
-
-
 def _fitted_tables(
     model: Model, dataset: dict[str, pd.DataFrame], on_orphans: str
 ) -> dict[str, pd.DataFrame]:
@@ -278,7 +275,7 @@ def _fitted_tables(
     from .orphans import handle_orphans
     from .relationships import align_key_types
 
-    dataset = _model_tables(model, dataset)
+    dataset = _same_names(dataset, model.table_names)
     if not model.metadata.relationships:
         return dataset
     dataset = align_key_types(dataset, model.metadata)
@@ -333,7 +330,7 @@ def generate_gated(
         staged = stage.stage(output)
         rows, seed = write(staged)
         real = _fitted_tables(model, read_dataset(input_path), on_orphans)
-        synthetic = _model_tables(model, read_dataset(staged))
+        synthetic = _same_names(read_dataset(staged), model.table_names)
         _say(f"evaluating against {input_path} for the release gate ...")
         evaluation = evaluate(real, synthetic, model.metadata, gate.options(seed=model.seed))
         result = gate.check(evaluation)

@@ -74,11 +74,7 @@ def _read_folder(path: Path) -> Dataset:
     (metadata kept beside its tables) are skipped; any other file or folder is an error,
     since it would silently go unused.
     """
-    entries = sorted(
-        p
-        for p in path.iterdir()
-        if not p.name.startswith((".", "_")) and p.suffix.lower() != ".json"
-    )
+    entries = _folder_entries(path)
     strays = [p.name for p in entries if p.is_dir() or p.suffix.lower() not in TABLE_SUFFIXES]
     if strays:
         raise InputError(
@@ -95,6 +91,20 @@ def _read_folder(path: Path) -> Dataset:
             "(e.g. .csv and .parquet); keep one file per table"
         )
     return {file.stem: read_table(file) for file in entries}
+
+
+def table_names_in(folder: Path) -> list[str]:
+    """The tables a folder input holds: the stems of its .csv and .parquet files."""
+    return [p.stem for p in _folder_entries(folder) if p.suffix.lower() in TABLE_SUFFIXES]
+
+
+def _folder_entries(path: Path) -> list[Path]:
+    """The files of a folder input, hidden names, manifests and metadata JSON aside."""
+    return sorted(
+        p
+        for p in path.iterdir()
+        if not p.name.startswith((".", "_")) and p.suffix.lower() != ".json"
+    )
 
 
 def _checked_frame(frame: Any, name: str) -> pd.DataFrame:

@@ -194,6 +194,7 @@ class SequenceCodec:
         """Refuse given context values the model never saw: it cannot draw for them."""
         for plan in self.context_codec.plans:
             given = rows[plan.name].dropna()
+            # a model file saved before context_values existed has no domain to check
             seen = getattr(self, "context_values", {}).get(plan.name)
             if seen is not None:
                 unseen = [value for value in given.unique() if value not in seen]
@@ -395,9 +396,10 @@ def _sequence_numbers(ordered: pd.DataFrame, spec: SequenceSpec) -> np.ndarray:
 
 
 def _listed(values: Any, most: int = 8) -> str:
-    shown = [str(value) for value in list(values)[:most]]
-    more = len(list(values)) - most
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    """Up to ``most`` values for a message, and how many more there are."""
+    values = [str(value) for value in values]
+    more = f" and {len(values) - most} more" if len(values) > most else ""
+    return ", ".join(values[:most]) + more
 
 
 def _starts(ordered: pd.DataFrame, spec: SequenceSpec) -> np.ndarray:
